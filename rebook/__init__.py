@@ -1,0 +1,1 @@
+"""Rebook: durable follow-ups for missed and rescheduled appointments."""

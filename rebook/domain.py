@@ -1,0 +1,84 @@
+"""Vocabulary shared by the API, the workflow and the activities.
+
+Pure module: safe to import from workflow code.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
+    WHATSAPP = "whatsapp"
+    IN_APP = "in_app"
+
+
+class AppointmentKind(StrEnum):
+    DEMO = "demo"
+    CONSULTATION = "consultation"
+    WEBINAR = "webinar"
+    OTHER = "other"
+
+
+class BookedVia(StrEnum):
+    WEB = "web"
+    SMS = "sms"
+    WHATSAPP = "whatsapp"
+    PHONE = "phone"
+    APP = "app"
+
+
+class AppointmentStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    MISSED = "missed"  # a no-show whose follow-up sequence is running
+    ATTENDED = "attended"
+    CANCELLED = "cancelled"
+    LOST = "lost"  # follow-ups exhausted without a rebooking
+    EXPIRED = "expired"  # the platform never reported an outcome
+
+    @property
+    def is_final(self) -> bool:
+        return self in _FINAL_STATUSES
+
+
+_FINAL_STATUSES = frozenset(
+    {
+        AppointmentStatus.ATTENDED,
+        AppointmentStatus.CANCELLED,
+        AppointmentStatus.LOST,
+        AppointmentStatus.EXPIRED,
+    }
+)
+
+
+class EventType(StrEnum):
+    ATTENDED = "attended"
+    MISSED = "missed"
+    RESCHEDULED = "rescheduled"
+    CANCELLED = "cancelled"
+
+
+class Recipient(StrEnum):
+    CONTACT = "contact"
+    HOST = "host"
+
+
+class CommunicationStatus(StrEnum):
+    SENDING = "sending"  # claimed; the provider call is in flight
+    SENT = "sent"  # accepted by the provider
+    RECORDED = "recorded"  # written to the embedded outbox (no provider configured)
+    DELIVERED = "delivered"  # in-app: stored in the contact's inbox
+    RETRYING = "retrying"  # transient provider failure; the activity will retry
+    FAILED = "failed"  # permanent provider failure; not retried
+    SKIPPED = "skipped"  # contact opted out of the channel
+    UNCONFIRMED = "unconfirmed"  # an attempt died mid-send; not resent to avoid duplicates
+
+    @property
+    def is_success(self) -> bool:
+        return self in (
+            CommunicationStatus.SENT,
+            CommunicationStatus.RECORDED,
+            CommunicationStatus.DELIVERED,
+        )

@@ -1,0 +1,126 @@
+"""Interfaces the activities depend on; concrete SQL stores and provider clients are wired
+in worker.py. Keeping activities on these protocols keeps provider SDKs and DB engines out
+of anything a workflow module imports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from rebook.contracts import NoShowRecord, StatusUpdate
+from rebook.domain import Channel, CommunicationStatus, Recipient
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    """A message ready for a channel: addressed, rendered, keyed."""
+
+    idempotency_key: str
+    channel: Channel
+    to_address: str
+    subject: str
+    body: str  # plain text; SMS/WhatsApp send only this
+    html_body: str | None = None  # email only
+    to_name: str | None = None
+    contact_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ProviderReceipt:
+    provider: str  # "sendgrid", "twilio", "outbox", "in_app"
+    provider_message_id: str
+    status: CommunicationStatus  # SENT, RECORDED or DELIVERED
+
+
+class TransientDeliveryError(Exception):
+    """Rate limit, 5xx, network: safe to retry with backoff."""
+
+
+class PermanentDeliveryError(Exception):
+    """Invalid address, unsubscribed, rejected content: retrying cannot help."""
+
+    def __init__(self, message: str, *, code: str | None = None, opted_out: bool = False):
+        super().__init__(message)
+        self.code = code
+        self.opted_out = opted_out  # the recipient unsubscribed from this channel
+
+
+class ChannelSender(Protocol):
+    """One delivery channel backed by one provider (or the embedded outbox)."""
+
+    provider: str
+
+    def send(self, message: RenderedMessage) -> ProviderReceipt:
+        """Deliver or raise TransientDeliveryError / PermanentDeliveryError."""
+        ...
+
+
+@dataclass(frozen=True)
+class CommunicationDraft:
+    idempotency_key: str
+    appointment_id: str
+    contact_id: str
+    recipient: Recipient
+    step: str
+    template: str
+    channel: Channel
+    variant: str
+    to_address: str
+    subject: str
+    body: str
+    scheduled_for: datetime
+
+
+@dataclass(frozen=True)
+class CommunicationRecord:
+    id: str
+    idempotency_key: str
+    status: CommunicationStatus
+    channel: Channel
+    provider: str | None
+    provider_message_id: str | None
+    attempts: int
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Claim:
+    record: CommunicationRecord
+    must_send: bool  # False: already handled (or in doubt); do not call the provider
+
+
+class CommunicationLedger(Protocol):
+    """Durable record of every message, and the idempotency gate in front of providers."""
+
+    def claim(self, draft: CommunicationDraft) -> Claim:
+        """Create the row for draft.idempotency_key in status SENDING and return
+        must_send=True; or, when a row exists: RETRYING -> back to SENDING, must_send=True;
+        SENDING (a previous attempt died mid-send) -> UNCONFIRMED, must_send=False;
+        any other status -> unchanged, must_send=False. Safe under concurrent claims."""
+        ...
+
+    def complete(self, communication_id: str, receipt: ProviderReceipt) -> CommunicationRecord:
+        ...
+
+    def fail(
+        self, communication_id: str, error: str, status: CommunicationStatus
+    ) -> CommunicationRecord:
+        """status is RETRYING (transient), FAILED (permanent) or SKIPPED (opted out)."""
+        ...
+
+    def opted_out_channels(self, contact_id: str) -> set[Channel]:
+        ...
+
+    def record_opt_out(self, contact_id: str, channel: Channel, reason: str) -> None:
+        ...
+
+
+class AppointmentLedger(Protocol):
+    def record_no_show(self, record: NoShowRecord) -> int:
+        """Idempotent on occurrence_key; returns the contact's no-show total."""
+        ...
+
+    def record_status(self, update: StatusUpdate) -> None:
+        ...

@@ -1,0 +1,51 @@
+"""The one configuration object. Load it only in entrypoints (worker.py, api app factory,
+the dev stack, bench) and pass what is needed down; never import it from workflows.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///.data/rebook.db"
+
+    temporal_address: str = "localhost:7233"
+    temporal_namespace: str = "default"
+    task_queue: str = "rebook-appointments"
+
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+
+    # Sequence policy defaults (per appointment overrides are not exposed yet).
+    reschedule_limit: int = Field(default=3, ge=1)
+
+    # Email via SendGrid. Without an API key, email goes to the embedded outbox.
+    sendgrid_api_key: str | None = None
+    sendgrid_host: str = "https://api.sendgrid.com"
+    email_from_address: str = "appointments@rebook.example"
+    email_from_name: str = "Rebook"
+
+    # SMS and WhatsApp via Twilio. Without credentials, they go to the embedded outbox.
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_base_url: str | None = None  # override of https://api.twilio.com (tests, proxies)
+    twilio_sms_from: str | None = None  # E.164 sender number
+    twilio_messaging_service_sid: str | None = None  # alternative to a sender number
+    twilio_whatsapp_from: str | None = None  # E.164, sent as whatsapp:+...
+
+    brand_name: str = "Rebook"
+
+    # Activity worker threads (provider SDKs and SQLAlchemy are synchronous).
+    activity_threads: int = Field(default=32, ge=1)
+
+    @property
+    def sendgrid_enabled(self) -> bool:
+        return bool(self.sendgrid_api_key)
+
+    @property
+    def twilio_enabled(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token)
