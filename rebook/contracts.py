@@ -151,7 +151,7 @@ class ProgressRequest:
 class PlannedStepView:
     step: str
     due_at: datetime
-    channel: Channel
+    channel: Channel | None  # first choice; None when the step sends nothing
 
 
 @dataclass(frozen=True)
@@ -182,7 +182,7 @@ class DeliveryRequest:
     idempotency_key: str
     step: str
     template: str
-    channel: Channel
+    channel: Channel | None  # first choice; None when the step sends nothing
     recipient: Recipient
     scheduled_for: datetime
     appointment: AppointmentDetails
@@ -195,7 +195,7 @@ class DeliveryRequest:
 class DeliveryResult:
     communication_id: str
     status: CommunicationStatus
-    channel: Channel
+    channel: Channel | None  # first choice; None when the step sends nothing
     provider: str
     provider_message_id: str | None = None
     duplicate: bool = False  # the key had been handled before; nothing was sent this time

@@ -1,0 +1,1 @@
+"""Temporal workflow definitions. Deterministic code only; see workflows/appointment.py."""

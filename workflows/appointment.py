@@ -1,0 +1,259 @@
+"""One durable workflow per appointment: confirmation and reminders before it, the no-show
+follow-up sequence after a miss, re-arming on reschedule, and a clean stop on attended or
+cancelled. Events arrive as signals; progress is answered by a query.
+
+The loop is: apply queued events, else wait until the next planned step is due (or an event
+arrives first), run it, repeat. What to do and when is decided by pure code in
+rebook.sequence and rebook.lifecycle; this module only orchestrates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.messaging import MessagingActivities
+    from activities.records import RecordActivities
+    from rebook import search_attributes as sa
+    from rebook.contracts import (
+        AppointmentDetails,
+        AppointmentEvent,
+        AppointmentOutcome,
+        AppointmentProgress,
+        AppointmentWorkflowInput,
+        DeliveryRequest,
+        FollowUpPolicy,
+        NoShowRecord,
+        PlannedStepView,
+        ProgressRequest,
+        SequenceState,
+        StatusUpdate,
+    )
+    from rebook.domain import AppointmentStatus
+    from rebook.lifecycle import apply_event
+    from rebook.names import EVENT_SIGNAL, PROGRESS_QUERY, WORKFLOW_NAME
+    from rebook.sequence import PlannedStep, cancellation_notice, pending, plan, stamp
+    from rebook.steps import Step
+    from workflows.policies import (
+        DELIVERY_RETRY,
+        DELIVERY_TIMEOUT,
+        RECORD_RETRY,
+        RECORD_TIMEOUT,
+    )
+
+
+@workflow.defn(name=WORKFLOW_NAME)
+class AppointmentWorkflow:
+    @workflow.init
+    def __init__(self, input: AppointmentWorkflowInput) -> None:
+        self._appointment: AppointmentDetails = input.appointment
+        self._policy: FollowUpPolicy = input.policy
+        self._state: SequenceState = input.state or SequenceState(
+            status=AppointmentStatus.SCHEDULED,
+            starts_at=input.appointment.starts_at,
+            armed_at=workflow.now(),
+        )
+
+    # ------------------------------------------------------------------ handlers
+
+    @workflow.signal(name=EVENT_SIGNAL)
+    def on_event(self, event: AppointmentEvent) -> None:
+        # Only queue: the main loop applies events in arrival order, between steps, so a
+        # signal can never interleave with a half-finished step.
+        self._state.inbox.append(event)
+
+    @workflow.query(name=PROGRESS_QUERY)
+    def progress(self, request: ProgressRequest) -> AppointmentProgress:
+        upcoming = self._pending()
+        nxt = upcoming[0] if upcoming else None
+        return AppointmentProgress(
+            appointment_id=self._appointment.appointment_id,
+            status=self._state.status,
+            starts_at=self._state.starts_at,
+            no_show_count=self._state.no_show_count,
+            contact_no_show_total=self._state.contact_no_show_total,
+            reschedule_count=self._state.reschedule_count,
+            flagged=self._state.flagged,
+            next_step=nxt.step.value if nxt else None,
+            next_step_at=nxt.due_at if nxt else None,
+            upcoming=[
+                PlannedStepView(
+                    step=s.step.value,
+                    due_at=s.due_at,
+                    channel=s.channels[0] if s.channels else None,
+                )
+                for s in upcoming
+            ]
+            if request.include_upcoming
+            else [],
+        )
+
+    # ------------------------------------------------------------------ main loop
+
+    @workflow.run
+    async def run(self, input: AppointmentWorkflowInput) -> AppointmentOutcome:
+        await self._publish_progress()
+        while not self._state.status.is_final:
+            if self._state.inbox:
+                await self._apply_next_event()
+                continue
+            upcoming = self._pending()
+            if not upcoming:
+                await workflow.wait_condition(lambda: bool(self._state.inbox))
+                continue
+            step = upcoming[0]
+            if await self._event_arrives_before(step):
+                continue
+            await self._run_step(step)
+            await self._publish_progress()
+            if workflow.info().is_continue_as_new_suggested():
+                await self._continue_as_new()
+        return AppointmentOutcome(
+            appointment_id=self._appointment.appointment_id,
+            status=self._state.status,
+            no_show_count=self._state.no_show_count,
+            reschedule_count=self._state.reschedule_count,
+            flagged=self._state.flagged,
+        )
+
+    async def _event_arrives_before(self, step: PlannedStep) -> bool:
+        delay = step.due_at - workflow.now()
+        if delay <= timedelta(0):
+            return False
+        try:
+            await workflow.wait_condition(lambda: bool(self._state.inbox), timeout=delay)
+        except TimeoutError:
+            return False
+        return True
+
+    async def _apply_next_event(self) -> None:
+        event = self._state.inbox.pop(0)
+        decision = apply_event(self._state, event, self._policy, workflow.now())
+        workflow.logger.info("event %s (%s): %s", event.type.value, event.event_id, decision.reason)
+        if not decision.accepted:
+            return
+        if decision.record_no_show:
+            tally = await workflow.execute_activity_method(
+                RecordActivities.record_no_show,
+                NoShowRecord(
+                    appointment_id=self._appointment.appointment_id,
+                    contact_id=self._appointment.contact.id,
+                    occurrence_key=(
+                        f"{self._appointment.appointment_id}@{stamp(self._state.starts_at)}"
+                    ),
+                    missed_at=event.received_at,
+                ),
+                start_to_close_timeout=RECORD_TIMEOUT,
+                retry_policy=RECORD_RETRY,
+            )
+            self._state.contact_no_show_total = tally.contact_no_show_total
+        if decision.send_cancellation_notice:
+            await self._run_step(cancellation_notice(self._appointment, workflow.now()))
+        if decision.rearm:
+            self._appointment = replace(self._appointment, starts_at=self._state.starts_at)
+        await self._publish_progress()
+        if decision.rearm:
+            # A fresh run per schedule keeps history bounded however often it moves.
+            await self._continue_as_new()
+
+    # ------------------------------------------------------------------ steps
+
+    async def _run_step(self, step: PlannedStep) -> None:
+        if step.step is Step.CLOSE_AS_LOST:
+            self._state.status = AppointmentStatus.LOST
+        elif step.step is Step.OUTCOME_DEADLINE:
+            self._state.status = AppointmentStatus.EXPIRED
+        elif step.step in (Step.REMINDER_24H, Step.REMINDER_1H) and (
+            workflow.now() >= self._state.starts_at
+        ):
+            workflow.logger.info("%s skipped: the appointment has started", step.step.value)
+        else:
+            await self._deliver(step)
+        self._state.completed_steps.append(step.key)
+
+    async def _deliver(self, step: PlannedStep) -> None:
+        """Try the step's channels in order until one delivers. A channel that fails
+        permanently (invalid number, unsubscribed) or keeps failing after all retries hands
+        over to the next; the ledger records every attempt either way."""
+        assert step.template is not None
+        variant = self._appointment.experiment.variant if self._appointment.experiment else "a"
+        for channel in step.channels:
+            request = DeliveryRequest(
+                idempotency_key=(f"{self._appointment.appointment_id}:{step.key}:{channel.value}"),
+                step=step.step.value,
+                template=step.template.value,
+                channel=channel,
+                recipient=step.recipient,
+                scheduled_for=step.due_at,
+                appointment=self._appointment,
+                contact_no_show_total=self._state.contact_no_show_total,
+                reschedule_count=self._state.reschedule_count,
+                variant=variant,
+            )
+            try:
+                await workflow.execute_activity_method(
+                    MessagingActivities.deliver_message,
+                    request,
+                    start_to_close_timeout=DELIVERY_TIMEOUT,
+                    retry_policy=DELIVERY_RETRY,
+                )
+                return
+            except ActivityError as err:
+                workflow.logger.warning(
+                    "%s on %s failed (%s); trying the next channel",
+                    step.step.value,
+                    channel.value,
+                    err.cause or err,
+                )
+        workflow.logger.warning("%s reached no channel", step.step.value)
+
+    # ------------------------------------------------------------------ bookkeeping
+
+    def _pending(self) -> list[PlannedStep]:
+        return pending(self._appointment, self._state, self._policy)
+
+    async def _publish_progress(self) -> None:
+        """Keep the Temporal UI's search attributes and the database mirror current."""
+        workflow.upsert_search_attributes(
+            [
+                sa.APPOINTMENT_ID.value_set(self._appointment.appointment_id),
+                sa.CONTACT_ID.value_set(self._appointment.contact.id),
+                sa.APPOINTMENT_KIND.value_set(self._appointment.kind.value),
+                sa.APPOINTMENT_STATUS.value_set(self._state.status.value),
+                sa.NO_SHOW_COUNT.value_set(self._state.no_show_count),
+                sa.RESCHEDULE_COUNT.value_set(self._state.reschedule_count),
+            ]
+        )
+        upcoming = self._pending()
+        nxt = upcoming[0] if upcoming else None
+        await workflow.execute_activity_method(
+            RecordActivities.record_status,
+            StatusUpdate(
+                appointment_id=self._appointment.appointment_id,
+                status=self._state.status,
+                starts_at=self._state.starts_at,
+                no_show_count=self._state.no_show_count,
+                reschedule_count=self._state.reschedule_count,
+                flagged=self._state.flagged,
+                next_step=nxt.step.value if nxt else None,
+                next_step_at=nxt.due_at if nxt else None,
+            ),
+            start_to_close_timeout=RECORD_TIMEOUT,
+            retry_policy=RECORD_RETRY,
+        )
+
+    async def _continue_as_new(self) -> None:
+        # Let in-flight handlers finish so no signal is dropped; unapplied events travel
+        # in state.inbox, and only the keys of steps still in the plan are carried.
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        current = {s.key for s in plan(self._appointment, self._state, self._policy)}
+        self._state.completed_steps = [k for k in self._state.completed_steps if k in current]
+        workflow.continue_as_new(
+            AppointmentWorkflowInput(
+                appointment=self._appointment, policy=self._policy, state=self._state
+            )
+        )

@@ -1,0 +1,33 @@
+"""Timeouts and retry policies of every activity the workflow runs.
+
+Pure module. Permanent provider errors are listed as non-retryable here as well as being
+raised non-retryable, so a misclassified error still cannot cause a resend loop.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio.common import RetryPolicy
+
+PERMANENT_DELIVERY_ERRORS = ["PermanentDeliveryError", "ChannelUnavailable"]
+
+# Providers' 429/5xx: back off from 2 s up to 5 min. After the last attempt the workflow
+# falls back to the next channel instead of waiting forever on a broken one.
+DELIVERY_TIMEOUT = timedelta(seconds=30)
+DELIVERY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=5),
+    maximum_attempts=10,
+    non_retryable_error_types=PERMANENT_DELIVERY_ERRORS,
+)
+
+# Our own database writes: retried patiently, they only fail while the DB is down.
+RECORD_TIMEOUT = timedelta(seconds=15)
+RECORD_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=1),
+    maximum_attempts=30,
+)
