@@ -182,7 +182,7 @@ class DeliveryRequest:
     idempotency_key: str
     step: str
     template: str
-    channel: Channel | None  # first choice; None when the step sends nothing
+    channel: Channel
     recipient: Recipient
     scheduled_for: datetime
     appointment: AppointmentDetails
@@ -195,7 +195,7 @@ class DeliveryRequest:
 class DeliveryResult:
     communication_id: str
     status: CommunicationStatus
-    channel: Channel | None  # first choice; None when the step sends nothing
+    channel: Channel
     provider: str
     provider_message_id: str | None = None
     duplicate: bool = False  # the key had been handled before; nothing was sent this time
