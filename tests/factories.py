@@ -1,0 +1,66 @@
+"""Builders for test data, so each test states only what matters to it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from rebook.contracts import (
+    AppointmentDetails,
+    AppointmentEvent,
+    ContactDetails,
+    HostDetails,
+    SequenceState,
+)
+from rebook.domain import AppointmentKind, AppointmentStatus, BookedVia, Channel, EventType
+
+T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+def contact(**changes: Any) -> ContactDetails:
+    base = ContactDetails(
+        id="con_1",
+        name="Ada Lovelace",
+        timezone="Europe/London",
+        email="ada@example.com",
+        phone="+447700900123",
+        whatsapp=None,
+        preferred_channel=Channel.EMAIL,
+    )
+    return replace(base, **changes)
+
+
+def appointment(**changes: Any) -> AppointmentDetails:
+    base = AppointmentDetails(
+        appointment_id="apt_test",
+        external_id="ext-1",
+        starts_at=T0 + timedelta(days=3),
+        duration_minutes=30,
+        kind=AppointmentKind.DEMO,
+        topic="Cutting no-shows",
+        reschedule_url="https://book.example.com/r/ext-1",
+        booked_via=BookedVia.WEB,
+        contact=contact(),
+        host=HostDetails(id="host_1", name="Grace Hopper", email="grace@example.com"),
+    )
+    return replace(base, **changes)
+
+
+def state_for(
+    details: AppointmentDetails, armed_at: datetime = T0, **changes: Any
+) -> SequenceState:
+    state = SequenceState(
+        status=AppointmentStatus.SCHEDULED, starts_at=details.starts_at, armed_at=armed_at
+    )
+    return replace(state, **changes)
+
+
+_counter = 0
+
+
+def event(type: EventType, at: datetime = T0, **changes: Any) -> AppointmentEvent:
+    global _counter
+    _counter += 1
+    base = AppointmentEvent(type=type, event_id=f"evt-{_counter}", received_at=at)
+    return replace(base, **changes)

@@ -1,0 +1,96 @@
+from datetime import timedelta
+
+from rebook.contracts import FollowUpPolicy
+from rebook.domain import AppointmentStatus, BookedVia, Channel
+from rebook.sequence import pending, plan, step_key
+from rebook.steps import Step, Template
+from tests.factories import T0, appointment, contact, state_for
+
+POLICY = FollowUpPolicy()
+
+
+def steps_of(planned):
+    return [s.step for s in planned]
+
+
+def test_scheduled_phase_confirms_then_reminds_email_24h_and_sms_1h_before():
+    details = appointment()
+    planned = plan(details, state_for(details), POLICY)
+    assert steps_of(planned) == [
+        Step.CONFIRMATION,
+        Step.REMINDER_24H,
+        Step.REMINDER_1H,
+        Step.OUTCOME_DEADLINE,
+    ]
+    by_step = {s.step: s for s in planned}
+    assert by_step[Step.CONFIRMATION].due_at == T0
+    assert by_step[Step.CONFIRMATION].template is Template.BOOKING_CONFIRMATION
+    assert by_step[Step.REMINDER_24H].due_at == details.starts_at - timedelta(hours=24)
+    assert by_step[Step.REMINDER_24H].channels[0] is Channel.EMAIL
+    assert by_step[Step.REMINDER_1H].due_at == details.starts_at - timedelta(hours=1)
+    assert by_step[Step.REMINDER_1H].channels[0] is Channel.SMS
+
+
+def test_reminders_already_past_when_booked_are_skipped():
+    details = appointment(starts_at=T0 + timedelta(minutes=90))
+    assert steps_of(plan(details, state_for(details), POLICY)) == [
+        Step.CONFIRMATION,
+        Step.REMINDER_1H,
+        Step.OUTCOME_DEADLINE,
+    ]
+    soon = appointment(starts_at=T0 + timedelta(minutes=20))
+    assert Step.REMINDER_1H not in steps_of(plan(soon, state_for(soon), POLICY))
+
+
+def test_whatsapp_booking_gets_whatsapp_first_for_short_messages_and_follow_up():
+    details = appointment(booked_via=BookedVia.WHATSAPP, contact=contact(preferred_channel=None))
+    by_step = {s.step: s for s in plan(details, state_for(details), POLICY)}
+    assert by_step[Step.REMINDER_1H].channels[0] is Channel.WHATSAPP
+    missed = state_for(details, status=AppointmentStatus.MISSED, missed_at=details.starts_at)
+    follow = {s.step: s for s in plan(details, missed, POLICY)}
+    assert follow[Step.NO_SHOW_FOLLOWUP].channels[0] is Channel.WHATSAPP
+    # the nudge goes out on the other channel
+    assert follow[Step.NO_SHOW_NUDGE].channels[0] is Channel.EMAIL
+
+
+def test_follow_up_phase_timeline_from_the_miss():
+    details = appointment()
+    missed_at = details.starts_at + timedelta(minutes=10)
+    state = state_for(details, status=AppointmentStatus.MISSED, missed_at=missed_at)
+    planned = plan(details, state, POLICY)
+    assert [(s.step, s.due_at - missed_at) for s in planned] == [
+        (Step.NO_SHOW_FOLLOWUP, timedelta(0)),
+        (Step.NO_SHOW_NUDGE, timedelta(hours=4)),
+        (Step.VALUE_CONTENT, timedelta(hours=24)),
+        (Step.ALTERNATIVE_OFFER, timedelta(hours=72)),
+        (Step.CLOSE_AS_LOST, timedelta(days=7)),
+    ]
+    assert planned[0].channels[0] is Channel.EMAIL  # preferred
+    assert planned[1].channels[0] is Channel.SMS  # the other channel
+
+
+def test_completed_steps_are_not_pending_and_keys_ignore_offset_spelling():
+    details = appointment()
+    state = state_for(details)
+    state.completed_steps.append(step_key(Step.CONFIRMATION, details.starts_at))
+    assert Step.CONFIRMATION not in steps_of(pending(details, state, POLICY))
+    from datetime import timezone
+
+    plus_two = details.starts_at.astimezone(timezone(timedelta(hours=2)))
+    assert step_key(Step.CONFIRMATION, plus_two) == step_key(Step.CONFIRMATION, details.starts_at)
+
+
+def test_flagged_schedule_alerts_the_host_by_email():
+    details = appointment()
+    state = state_for(details, flagged=True, reschedule_count=4)
+    alert = next(s for s in plan(details, state, POLICY) if s.step is Step.HOST_RESCHEDULE_ALERT)
+    assert alert.channels == (Channel.EMAIL,)
+    assert alert.recipient.value == "host"
+    confirmation = next(s for s in plan(details, state, POLICY) if s.step is Step.CONFIRMATION)
+    assert confirmation.template is Template.RESCHEDULE_CONFIRMATION
+
+
+def test_final_statuses_plan_nothing():
+    details = appointment()
+    for status in (AppointmentStatus.ATTENDED, AppointmentStatus.CANCELLED, AppointmentStatus.LOST):
+        assert plan(details, state_for(details, status=status), POLICY) == []
