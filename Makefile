@@ -1,0 +1,61 @@
+# Two commands are the contract: `make run` (local stack) and `make test` (what CI runs).
+# Every target uses the venv's binaries directly, so no activated shell is needed.
+
+VENV   := .venv
+BIN    := $(VENV)/bin
+PYTHON := $(BIN)/python
+# Reinstall whenever pyproject.toml changes: the stamp name carries a hash of it.
+PYPROJECT_HASH := $(shell python3 -c "import hashlib; print(hashlib.sha256(open('pyproject.toml', 'rb').read()).hexdigest()[:16])")
+STAMP  := $(VENV)/.installed-$(PYPROJECT_HASH)
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint typecheck pytest bench migrate clean clean-data distclean
+
+help:
+	@echo "make run        start Temporal dev server + worker + API (state in .data/)"
+	@echo "make test       ruff, mypy, pytest (what .ci/run runs)"
+	@echo "make bench      run the benchmark (python -m bench)"
+	@echo "make install    create .venv and install '.[dev]' (only when pyproject changes)"
+	@echo "make lint | typecheck | migrate | clean | clean-data | distclean"
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+run: install
+	$(PYTHON) -m rebook.devstack
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+
+typecheck: install
+	$(BIN)/mypy
+
+bench: install
+	$(PYTHON) -m bench
+
+# Alembic to head on DATABASE_URL (the default SQLite file lives in .data/).
+migrate: install
+	mkdir -p .data
+	$(PYTHON) -m rebook.db.migrate
+
+# Caches and build output only; the venv and the dev stack's state are kept.
+clean:
+	rm -rf .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+
+# Forget local appointments and Temporal history (stop `make run` first).
+clean-data:
+	rm -rf .data
+
+distclean: clean clean-data
+	rm -rf $(VENV)
