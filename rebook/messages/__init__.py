@@ -1,0 +1,9 @@
+"""Message copy and rendering for every step of an appointment's sequence.
+
+Pure package (stdlib + rebook.contracts/domain/steps only): activity code that workflow
+modules import passes through it, so it must stay sandbox-safe and deterministic.
+"""
+
+from rebook.messages.render import MessageContent, render_message
+
+__all__ = ["MessageContent", "render_message"]
