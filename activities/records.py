@@ -1,0 +1,27 @@
+"""Activities that write the workflow's progress into the database.
+
+Imported by workflow code (through imports_passed_through): module-level imports must stay
+pure; the SQL ledger is built in the worker and handed in.
+"""
+
+from __future__ import annotations
+
+from temporalio import activity
+
+from rebook.contracts import Ack, NoShowRecord, NoShowTally, StatusUpdate
+from rebook.ports import AppointmentLedger
+
+
+class RecordActivities:
+    def __init__(self, ledger: AppointmentLedger) -> None:
+        self._ledger = ledger
+
+    @activity.defn(name="record_no_show")
+    def record_no_show(self, record: NoShowRecord) -> NoShowTally:
+        """Idempotent on record.occurrence_key, so a retried activity counts the miss once."""
+        return NoShowTally(contact_no_show_total=self._ledger.record_no_show(record))
+
+    @activity.defn(name="record_status")
+    def record_status(self, update: StatusUpdate) -> Ack:
+        self._ledger.record_status(update)
+        return Ack()

@@ -1,0 +1,20 @@
+"""In-app messages: the communications row the ledger writes *is* the contact's inbox item,
+so delivery is complete as soon as the row exists; there is no provider to call.
+"""
+
+from __future__ import annotations
+
+from rebook.delivery._ids import local_message_id
+from rebook.domain import CommunicationStatus
+from rebook.ports import ProviderReceipt, RenderedMessage
+
+
+class InAppSender:
+    provider = "in_app"
+
+    def send(self, message: RenderedMessage) -> ProviderReceipt:
+        return ProviderReceipt(
+            provider=self.provider,
+            provider_message_id=local_message_id("inapp", message.idempotency_key),
+            status=CommunicationStatus.DELIVERED,
+        )

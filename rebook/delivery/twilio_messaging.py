@@ -1,0 +1,141 @@
+"""SMS and WhatsApp through Twilio's Programmable Messaging API, using the official SDK.
+
+Both channels create a Message resource; WhatsApp addresses carry a "whatsapp:" prefix.
+The provider message id is the Message SID ("SM...").
+"""
+
+from __future__ import annotations
+
+import logging
+
+from requests.exceptions import RequestException
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from rebook.domain import CommunicationStatus
+from rebook.ports import (
+    PermanentDeliveryError,
+    ProviderReceipt,
+    RenderedMessage,
+    TransientDeliveryError,
+)
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT_S = 10.0
+WHATSAPP_PREFIX = "whatsapp:"
+
+# The recipient has unsubscribed (replied STOP): every later message on the channel fails
+# the same way, so the ledger records an opt-out and the channel is skipped from then on.
+# 63016 (WhatsApp: outside the 24h session window) is deliberately NOT here: it is
+# permanent for this freeform message, but the contact has not unsubscribed and may
+# well message us again, reopening the window.
+OPT_OUT_CODES = frozenset({21610})
+AUTHENTICATION_FAILED = 20003
+
+
+class _TwilioMessagingSender:
+    provider = "twilio"
+
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        *,
+        base_url: str | None = None,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+    ) -> None:
+        self._client = Client(
+            account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout_s)
+        )
+        if base_url:
+            # Domain.absolute_url() reads base_url on every request, so this routes all
+            # api.twilio.com calls (Messages included) to the override.
+            self._client.api.base_url = base_url.rstrip("/")
+
+    def _create(self, message: RenderedMessage, **params: str) -> ProviderReceipt:
+        try:
+            created = self._client.messages.create(body=message.body, **params)
+        except TwilioException as err:
+            raise _classify(err) from err
+        except RequestException as err:
+            raise TransientDeliveryError(f"Twilio unreachable: {err}") from err
+        return ProviderReceipt(
+            provider=self.provider,
+            provider_message_id=str(created.sid),
+            status=CommunicationStatus.SENT,
+        )
+
+
+class TwilioSmsSender(_TwilioMessagingSender):
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        *,
+        from_number: str | None = None,
+        messaging_service_sid: str | None = None,
+        base_url: str | None = None,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+    ) -> None:
+        if not (from_number or messaging_service_sid):
+            raise ValueError("Twilio SMS needs a sender number or a messaging service SID")
+        super().__init__(account_sid, auth_token, base_url=base_url, timeout_s=timeout_s)
+        # A messaging service picks the sender itself (pools, geo-match, short codes).
+        self._sender = (
+            {"messaging_service_sid": messaging_service_sid}
+            if messaging_service_sid
+            else {"from_": str(from_number)}
+        )
+
+    def send(self, message: RenderedMessage) -> ProviderReceipt:
+        return self._create(message, to=message.to_address, **self._sender)
+
+
+class TwilioWhatsAppSender(_TwilioMessagingSender):
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        *,
+        from_number: str,
+        base_url: str | None = None,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+    ) -> None:
+        super().__init__(account_sid, auth_token, base_url=base_url, timeout_s=timeout_s)
+        self._from = whatsapp_address(from_number)
+
+    def send(self, message: RenderedMessage) -> ProviderReceipt:
+        return self._create(message, to=whatsapp_address(message.to_address), from_=self._from)
+
+
+def whatsapp_address(number: str) -> str:
+    return number if number.startswith(WHATSAPP_PREFIX) else f"{WHATSAPP_PREFIX}{number}"
+
+
+def _classify(err: TwilioException) -> TransientDeliveryError | PermanentDeliveryError:
+    status = getattr(err, "status", None)
+    code = getattr(err, "code", None)
+    detail = _error_text(err)
+    if status == 401 or code == AUTHENTICATION_FAILED:
+        # Wrong SID/token fails every message. Retries recover once operators fix the
+        # credentials, so stay transient, but make it loud.
+        logger.error("Twilio rejected the credentials (401): %s. Fix TWILIO_*.", detail)
+        return TransientDeliveryError(f"Twilio 401 (credentials): {detail}")
+    if not isinstance(status, int) or status == 429 or status >= 500:
+        return TransientDeliveryError(f"Twilio {status}: {detail}")
+    # Everything else is a 4xx about this message: invalid number (21211), not a mobile
+    # number (21614), region not enabled (21408), not a WhatsApp user (63003), ...
+    return PermanentDeliveryError(
+        f"Twilio {status} ({code}): {detail}",
+        code=str(code) if code is not None else str(status),
+        opted_out=code in OPT_OUT_CODES,
+    )
+
+
+def _error_text(err: TwilioException) -> str:
+    # TwilioRestException.__str__ adds ANSI colours on a TTY; .msg is the plain text.
+    if isinstance(err, TwilioRestException):
+        return err.msg or f"HTTP {err.status}"
+    return str(getattr(err, "detail", None) or getattr(err, "title", None) or err)
