@@ -361,7 +361,8 @@ CATALOG: Final[dict[CatalogKey, TemplateCopy]] = {
                 "If you'd rather explore {topic} at your own pace, this is a lighter way "
                 "to start, whether that's a group webinar, an ebook or our community:",
                 "{alternative_url}",
-                "And if you'd like a one-to-one after all, you can still book a time.",
+                "And if you'd like a one-to-one after all, you can still book a time: "
+                "{reschedule_url}",
             ),
             cta_label="Explore at your own pace",
             cta_url="{alternative_url}",
@@ -403,7 +404,7 @@ CATALOG: Final[dict[CatalogKey, TemplateCopy]] = {
             paragraphs=(
                 "You don't need a call to get going. Start here:",
                 "{alternative_url}",
-                "Want a one-to-one later? Booking takes seconds.",
+                "Want a one-to-one later? Booking takes seconds: {reschedule_url}",
             ),
             cta_label="Get started now",
             cta_url="{alternative_url}",

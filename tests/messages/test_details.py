@@ -1,0 +1,103 @@
+"""Times in the reader's zone, escaped HTML, and the specific content of some templates."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from rebook.domain import Channel
+from rebook.messages import render_message
+from rebook.steps import Template
+from tests.factories import appointment, contact
+from tests.messages.delivery import BRAND, delivery
+
+DEC_1_15_UTC = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("channel", list(Channel))
+def test_times_are_shown_in_the_contacts_timezone(channel: Channel) -> None:
+    details = appointment(starts_at=DEC_1_15_UTC, contact=contact(timezone="Europe/Berlin"))
+    message = render_message(delivery(Template.REMINDER_24H, channel, details), BRAND)
+
+    assert "16:00 CET" in f"{message.subject} {message.body}"
+    assert "15:00" not in message.body
+
+
+def test_summer_time_uses_the_summer_abbreviation() -> None:
+    details = appointment(
+        starts_at=datetime(2026, 7, 1, 15, 0, tzinfo=UTC),
+        contact=contact(timezone="America/New_York"),
+    )
+    message = render_message(delivery(Template.BOOKING_CONFIRMATION, Channel.SMS, details), BRAND)
+
+    assert "11:00 EDT" in message.body
+
+
+def test_unknown_timezone_falls_back_to_labelled_utc() -> None:
+    details = appointment(starts_at=DEC_1_15_UTC, contact=contact(timezone="Mars/Olympus"))
+    message = render_message(delivery(Template.REMINDER_1H, Channel.SMS, details), BRAND)
+
+    assert "15:00 UTC" in message.body
+
+
+def test_html_escapes_user_supplied_values() -> None:
+    details = appointment(
+        topic="<script>alert(1)</script>", contact=contact(name='Eve "<b>" O\'Neil')
+    )
+    message = render_message(delivery(Template.NO_SHOW_FOLLOWUP, Channel.EMAIL, details), BRAND)
+
+    assert message.html_body is not None
+    assert "<script>" not in message.html_body
+    assert "&lt;script&gt;" in message.html_body
+    assert "<b>" not in message.html_body
+    # The plain-text part is not HTML and keeps the topic as written.
+    assert "<script>alert(1)</script>" in message.body
+
+
+def test_html_does_not_link_to_non_http_urls() -> None:
+    details = appointment(reschedule_url="javascript:alert(1)")
+    message = render_message(delivery(Template.NO_SHOW_FOLLOWUP, Channel.EMAIL, details), BRAND)
+
+    assert message.html_body is not None
+    assert 'href="javascript:' not in message.html_body
+
+
+def test_reschedule_confirmation_shows_new_time_and_prepares_the_contact() -> None:
+    details = appointment(
+        starts_at=DEC_1_15_UTC,
+        contact=contact(timezone="Europe/Berlin"),
+        content_url="https://blog.example.com/prepare",
+    )
+    message = render_message(
+        delivery(Template.RESCHEDULE_CONFIRMATION, Channel.EMAIL, details), BRAND
+    )
+
+    assert "16:00 CET" in message.subject
+    assert "30 minutes" in message.body
+    assert "Grace Hopper" in message.body
+    assert "https://blog.example.com/prepare" in message.body
+    assert "looking forward" in message.body
+
+
+def test_cancellation_notice_offers_rebooking() -> None:
+    details = appointment()
+    message = render_message(delivery(Template.CANCELLATION_NOTICE, Channel.EMAIL, details), BRAND)
+
+    assert "cancelled" in message.subject
+    assert details.reschedule_url in message.body
+
+
+def test_host_alert_tells_the_host_who_how_often_and_when() -> None:
+    details = appointment(starts_at=DEC_1_15_UTC, contact=contact(timezone="Europe/Berlin"))
+    message = render_message(
+        delivery(Template.HOST_RESCHEDULE_ALERT, Channel.EMAIL, details, reschedule_count=4),
+        BRAND,
+    )
+
+    assert message.body.startswith("Hi Grace,")
+    assert "Ada Lovelace" in message.subject
+    assert "4 times" in message.body
+    assert "limit" in message.body
+    assert "16:00 CET" in message.body
+    assert "15:00 UTC" in message.body
