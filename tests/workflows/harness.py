@@ -1,0 +1,163 @@
+"""Runs the real AppointmentWorkflow and its real activities against the time-skipping
+Temporal server, a migrated SQLite database and chosen channel senders, and reads back what
+was sent."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+
+from activities.messaging import MessagingActivities
+from activities.records import RecordActivities
+from rebook.contracts import (
+    AppointmentDetails,
+    AppointmentEvent,
+    AppointmentOutcome,
+    AppointmentProgress,
+    AppointmentWorkflowInput,
+    FollowUpPolicy,
+    ProgressRequest,
+)
+from rebook.db.models import Appointment, Communication, Contact
+from rebook.db.stores import SqlAppointmentLedger, SqlCommunicationLedger
+from rebook.domain import Channel, EventType
+from rebook.names import EVENT_SIGNAL, PROGRESS_QUERY, workflow_id_for
+from rebook.ports import ChannelSender
+from worker import ActivityBundle, build_worker
+from workflows.appointment import AppointmentWorkflow
+
+
+@dataclass
+class Sent:
+    step: str
+    template: str
+    channel: str
+    recipient: str
+    status: str
+    scheduled_for: datetime
+    body: str
+    subject: str
+
+
+@dataclass
+class Harness:
+    env: WorkflowEnvironment
+    sessions: sessionmaker[Session]
+    senders: Mapping[Channel, ChannelSender]
+    task_queue: str = field(default_factory=lambda: f"tq-{uuid.uuid4().hex[:8]}")
+
+    def activities(self) -> ActivityBundle:
+        return ActivityBundle(
+            messaging=MessagingActivities(
+                SqlCommunicationLedger(self.sessions), self.senders, "Rebook"
+            ),
+            records=RecordActivities(SqlAppointmentLedger(self.sessions)),
+        )
+
+    def worker(self, executor: ThreadPoolExecutor) -> Any:
+        return build_worker(self.env.client, self.task_queue, self.activities(), executor, 8)
+
+    def latest(self, handle: WorkflowHandle[Any, Any]) -> WorkflowHandle[Any, AppointmentOutcome]:
+        """Handle on the newest run: continue-as-new moves the workflow to new run ids."""
+        return self.env.client.get_workflow_handle_for(AppointmentWorkflow.run, handle.id)
+
+    async def now(self) -> datetime:
+        return await self.env.get_current_time()
+
+    def save_appointment(self, details: AppointmentDetails) -> None:
+        with self.sessions.begin() as session:
+            if session.get(Contact, details.contact.id) is None:
+                c = details.contact
+                session.add(
+                    Contact(
+                        id=c.id,
+                        name=c.name,
+                        email=c.email,
+                        phone=c.phone,
+                        whatsapp=c.whatsapp,
+                        preferred_channel=c.preferred_channel.value
+                        if c.preferred_channel
+                        else None,
+                        timezone=c.timezone,
+                    )
+                )
+                session.flush()  # no ORM relationships, so insert the parent first
+            session.add(
+                Appointment(
+                    id=details.appointment_id,
+                    external_id=details.external_id,
+                    request_fingerprint="test",
+                    workflow_id=workflow_id_for(details.appointment_id),
+                    contact_id=details.contact.id,
+                    host_id=details.host.id,
+                    host_name=details.host.name,
+                    host_email=details.host.email,
+                    kind=details.kind.value,
+                    topic=details.topic,
+                    starts_at=details.starts_at,
+                    duration_minutes=details.duration_minutes,
+                    reschedule_url=details.reschedule_url,
+                    booked_via=details.booked_via.value,
+                )
+            )
+
+    async def start(
+        self, details: AppointmentDetails, policy: FollowUpPolicy | None = None
+    ) -> WorkflowHandle[Any, Any]:
+        self.save_appointment(details)
+        return await self.env.client.start_workflow(
+            AppointmentWorkflow.run,
+            AppointmentWorkflowInput(appointment=details, policy=policy or FollowUpPolicy()),
+            id=workflow_id_for(details.appointment_id),
+            task_queue=self.task_queue,
+        )
+
+    async def signal(
+        self, handle: WorkflowHandle[Any, Any], type: EventType, **fields: Any
+    ) -> AppointmentEvent:
+        event = AppointmentEvent(
+            type=type,
+            event_id=fields.pop("event_id", uuid.uuid4().hex),
+            received_at=fields.pop("received_at", await self.now()),
+            **fields,
+        )
+        await self.latest(handle).signal(EVENT_SIGNAL, event)
+        return event
+
+    async def progress(self, handle: WorkflowHandle[Any, Any]) -> AppointmentProgress:
+        return await self.latest(handle).query(
+            PROGRESS_QUERY, ProgressRequest(), result_type=AppointmentProgress
+        )
+
+    def sent(self, appointment_id: str) -> list[Sent]:
+        with self.sessions() as session:
+            rows = session.scalars(
+                select(Communication)
+                .where(Communication.appointment_id == appointment_id)
+                .order_by(Communication.scheduled_for, Communication.created_at)
+            ).all()
+            return [
+                Sent(
+                    step=r.step,
+                    template=r.template,
+                    channel=r.channel,
+                    recipient=r.recipient,
+                    status=r.status,
+                    scheduled_for=r.scheduled_for,
+                    body=r.body,
+                    subject=r.subject,
+                )
+                for r in rows
+            ]
+
+    def steps_sent(self, appointment_id: str) -> list[tuple[str, str]]:
+        return [(s.step, s.channel) for s in self.sent(appointment_id)]
