@@ -9,9 +9,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -33,7 +34,7 @@ class ActivityBundle:
     messaging: MessagingActivities
     records: RecordActivities
 
-    def functions(self) -> Sequence[object]:
+    def functions(self) -> Sequence[Callable[..., Any]]:
         return [
             self.messaging.deliver_message,
             self.records.record_no_show,

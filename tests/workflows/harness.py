@@ -134,9 +134,10 @@ class Harness:
         return event
 
     async def progress(self, handle: WorkflowHandle[Any, Any]) -> AppointmentProgress:
-        return await self.latest(handle).query(
+        progress: AppointmentProgress = await self.latest(handle).query(
             PROGRESS_QUERY, ProgressRequest(), result_type=AppointmentProgress
         )
+        return progress
 
     def sent(self, appointment_id: str) -> list[Sent]:
         with self.sessions() as session:
