@@ -1,0 +1,62 @@
+from typing import Any
+
+from rebook.delivery.in_app import InAppSender
+from rebook.delivery.outbox import OutboxSender
+from rebook.delivery.registry import build_senders
+from rebook.delivery.sendgrid_email import SendGridEmailSender
+from rebook.delivery.twilio_messaging import TwilioSmsSender, TwilioWhatsAppSender
+from rebook.domain import Channel
+from rebook.settings import Settings
+
+NO_PROVIDERS: dict[str, Any] = {
+    "sendgrid_api_key": None,
+    "twilio_account_sid": None,
+    "twilio_auth_token": None,
+    "twilio_sms_from": None,
+    "twilio_messaging_service_sid": None,
+    "twilio_whatsapp_from": None,
+}
+
+
+def settings(**values: Any) -> Settings:
+    return Settings(_env_file=None, **{**NO_PROVIDERS, **values})  # type: ignore[call-arg]
+
+
+def test_without_providers_every_channel_but_in_app_goes_to_the_outbox():
+    senders = build_senders(settings())
+
+    for channel in (Channel.EMAIL, Channel.SMS, Channel.WHATSAPP):
+        sender = senders[channel]
+        assert isinstance(sender, OutboxSender)
+        assert sender.channel is channel
+    assert isinstance(senders[Channel.IN_APP], InAppSender)
+
+
+def test_configured_providers_serve_their_channels():
+    senders = build_senders(
+        settings(
+            sendgrid_api_key="SG.key",
+            twilio_account_sid="AC" + "0" * 32,
+            twilio_auth_token="token",
+            twilio_sms_from="+15005550006",
+            twilio_whatsapp_from="+14155238886",
+        )
+    )
+
+    assert isinstance(senders[Channel.EMAIL], SendGridEmailSender)
+    assert isinstance(senders[Channel.SMS], TwilioSmsSender)
+    assert isinstance(senders[Channel.WHATSAPP], TwilioWhatsAppSender)
+    assert isinstance(senders[Channel.IN_APP], InAppSender)
+
+
+def test_twilio_without_a_whatsapp_sender_keeps_whatsapp_in_the_outbox():
+    senders = build_senders(
+        settings(
+            twilio_account_sid="AC" + "0" * 32,
+            twilio_auth_token="token",
+            twilio_messaging_service_sid="MG" + "1" * 32,
+        )
+    )
+
+    assert isinstance(senders[Channel.SMS], TwilioSmsSender)
+    assert isinstance(senders[Channel.WHATSAPP], OutboxSender)

@@ -1,0 +1,120 @@
+import pytest
+
+from rebook.delivery.twilio_messaging import TwilioSmsSender, TwilioWhatsAppSender
+from rebook.domain import Channel, CommunicationStatus
+from rebook.ports import PermanentDeliveryError, TransientDeliveryError
+from tests.delivery.messages import rendered
+from tests.fakes import FakeTwilio
+from tests.fakes.fixtures import TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN
+
+SMS_FROM = "+15005550006"
+SERVICE_SID = "MG" + "1" * 32
+WHATSAPP_FROM = "+14155238886"
+
+
+def sms_sender(fake: FakeTwilio, **kwargs) -> TwilioSmsSender:
+    kwargs.setdefault("from_number", SMS_FROM)
+    return TwilioSmsSender(TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, base_url=fake.base_url, **kwargs)
+
+
+def whatsapp_sender(fake: FakeTwilio) -> TwilioWhatsAppSender:
+    return TwilioWhatsAppSender(
+        TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, from_number=WHATSAPP_FROM, base_url=fake.base_url
+    )
+
+
+def test_sms_from_a_number(fake_twilio):
+    message = rendered(Channel.SMS)
+
+    receipt = sms_sender(fake_twilio).send(message)
+
+    [request] = fake_twilio.requests
+    assert request.method == "POST"
+    assert request.path == f"/2010-04-01/Accounts/{TWILIO_ACCOUNT_SID}/Messages.json"
+    assert FakeTwilio.basic_auth(request) == (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN)
+    assert request.form() == {"To": "+447700900123", "From": SMS_FROM, "Body": message.body}
+    assert receipt.provider == "twilio"
+    assert receipt.status is CommunicationStatus.SENT
+    assert receipt.provider_message_id.startswith("SM")
+    assert fake_twilio.sids == [receipt.provider_message_id]
+
+
+def test_sms_through_a_messaging_service(fake_twilio):
+    sms_sender(fake_twilio, from_number=None, messaging_service_sid=SERVICE_SID).send(
+        rendered(Channel.SMS)
+    )
+
+    [form] = fake_twilio.messages
+    assert form["MessagingServiceSid"] == SERVICE_SID
+    assert "From" not in form
+
+
+def test_sms_needs_a_sender():
+    with pytest.raises(ValueError):
+        TwilioSmsSender(TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN)
+
+
+def test_whatsapp_addresses_carry_the_whatsapp_prefix(fake_twilio):
+    sender = whatsapp_sender(fake_twilio)
+
+    sender.send(rendered(Channel.WHATSAPP, to_address="+447700900123"))
+    sender.send(rendered(Channel.WHATSAPP, to_address="whatsapp:+447700900124"))
+
+    first, second = fake_twilio.messages
+    assert first["To"] == "whatsapp:+447700900123"
+    assert first["From"] == f"whatsapp:{WHATSAPP_FROM}"
+    assert second["To"] == "whatsapp:+447700900124"  # not prefixed twice
+
+
+@pytest.mark.parametrize(("status", "code"), [(429, 20429), (500, None), (503, None)])
+def test_rate_limits_and_server_errors_are_transient(fake_twilio, status, code):
+    fake_twilio.fail_next(status, code=code)
+
+    with pytest.raises(TransientDeliveryError):
+        sms_sender(fake_twilio).send(rendered(Channel.SMS))
+
+
+def test_rejected_credentials_are_transient_but_logged_loudly(fake_twilio, caplog):
+    fake_twilio.fail_next(401, code=20003)
+
+    with pytest.raises(TransientDeliveryError, match="credentials"):
+        sms_sender(fake_twilio).send(rendered(Channel.SMS))
+
+    assert any(r.levelname == "ERROR" for r in caplog.records)
+
+
+def test_unsubscribed_recipient_is_a_permanent_opt_out(fake_twilio):
+    fake_twilio.fail_next(400, code=21610)
+
+    with pytest.raises(PermanentDeliveryError) as raised:
+        sms_sender(fake_twilio).send(rendered(Channel.SMS))
+
+    assert raised.value.opted_out is True
+    assert raised.value.code == "21610"
+    assert "unsubscribed" in str(raised.value)
+
+
+@pytest.mark.parametrize("code", [21211, 21614, 21408, 63003, 63016])
+def test_invalid_recipients_are_permanent_without_opt_out(fake_twilio, code):
+    fake_twilio.fail_next(400, code=code)
+
+    with pytest.raises(PermanentDeliveryError) as raised:
+        whatsapp_sender(fake_twilio).send(rendered(Channel.WHATSAPP))
+
+    assert raised.value.code == str(code)
+    assert raised.value.opted_out is False
+
+
+def test_other_client_errors_are_permanent(fake_twilio):
+    fake_twilio.fail_next(404, code=20404)
+
+    with pytest.raises(PermanentDeliveryError):
+        sms_sender(fake_twilio).send(rendered(Channel.SMS))
+
+
+def test_unreachable_api_is_transient():
+    with FakeTwilio() as fake:
+        sender = sms_sender(fake)
+
+    with pytest.raises(TransientDeliveryError, match="unreachable"):
+        sender.send(rendered(Channel.SMS))
