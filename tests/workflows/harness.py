@@ -4,11 +4,13 @@ was sent."""
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -34,6 +36,8 @@ from rebook.names import EVENT_SIGNAL, PROGRESS_QUERY, workflow_id_for
 from rebook.ports import ChannelSender
 from worker import ActivityBundle, build_worker
 from workflows.appointment import AppointmentWorkflow
+
+HISTORIES_DIR = Path(__file__).parent / "histories"
 
 
 @dataclass
@@ -138,6 +142,27 @@ class Harness:
             PROGRESS_QUERY, ProgressRequest(), result_type=AppointmentProgress
         )
         return progress
+
+    async def archive(self, handle: WorkflowHandle[Any, Any], name: str) -> None:
+        """With REBOOK_RECORD_HISTORIES=1, save every run's history (following
+        continue-as-new) for the replay test. Committed histories pin the workflow's
+        command sequence: a change that breaks them needs workflow.patched."""
+        if not os.environ.get("REBOOK_RECORD_HISTORIES"):
+            return
+        HISTORIES_DIR.mkdir(exist_ok=True)
+        run_id: str | None = handle.first_execution_run_id or handle.run_id
+        index = 0
+        while run_id:
+            run = self.env.client.get_workflow_handle(handle.id, run_id=run_id)
+            history = await run.fetch_history()
+            (HISTORIES_DIR / f"{name}-run{index}.json").write_text(history.to_json())
+            last = history.events[-1]
+            run_id = (
+                last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
+                if last.HasField("workflow_execution_continued_as_new_event_attributes")
+                else None
+            )
+            index += 1
 
     def sent(self, appointment_id: str) -> list[Sent]:
         with self.sessions() as session:

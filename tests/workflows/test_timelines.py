@@ -57,6 +57,7 @@ async def test_confirmation_then_email_24h_and_sms_1h_before(harness: Harness) -
         flagged=False,
     )
     assert len(harness.sent(details.appointment_id)) == 3
+    await harness.archive(handle, "reminders_then_attended")
 
 
 async def test_reminders_already_past_are_skipped(harness: Harness) -> None:
@@ -97,6 +98,7 @@ async def test_missed_runs_the_full_sequence_then_closes_as_lost(harness: Harnes
     ]
     nudge = next(s for s in sent if s.step == "no_show_nudge")
     assert nudge.scheduled_for - missed.received_at == timedelta(hours=4)
+    await harness.archive(handle, "missed_to_lost")
 
 
 async def test_whatsapp_booking_follows_up_on_whatsapp_first(harness: Harness) -> None:
@@ -174,6 +176,7 @@ async def test_reschedule_after_a_miss_cancels_pending_follow_ups_and_rearms(
     outcome = await handle.result()
     assert outcome.status is AppointmentStatus.ATTENDED
     assert outcome.reschedule_count == 1
+    await harness.archive(handle, "missed_rescheduled_attended")
 
 
 async def test_many_reschedules_flag_tell_the_host_and_keep_history_bounded(
@@ -210,6 +213,7 @@ async def test_many_reschedules_flag_tell_the_host_and_keep_history_bounded(
     outcome = await latest.result()
     assert outcome.status is AppointmentStatus.CANCELLED
     assert outcome.flagged is True
+    await harness.archive(handle, "many_reschedules")
 
 
 async def test_cancelled_sends_a_notice_and_stops(harness: Harness) -> None:
@@ -224,6 +228,7 @@ async def test_cancelled_sends_a_notice_and_stops(harness: Harness) -> None:
         ("cancellation_notice", "email"),
     ]
     assert (await handle.describe()).status is WorkflowExecutionStatus.COMPLETED
+    await harness.archive(handle, "cancelled")
 
 
 async def test_duplicate_and_late_signals_are_harmless(harness: Harness) -> None:
