@@ -1,0 +1,117 @@
+"""The workflow delivering through the real SendGrid and Twilio SDKs, pointed at local fake
+provider servers: retries on 429/5xx never double-send, permanent errors fall back to the
+next channel, opt-outs are remembered."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.testing import WorkflowEnvironment
+
+from rebook.delivery.registry import build_senders
+from rebook.domain import EventType
+from rebook.settings import Settings
+from tests.factories import appointment
+from tests.fakes.fake_sendgrid import FakeSendGrid
+from tests.fakes.fake_twilio import FakeTwilio
+from tests.fakes.fixtures import (
+    SENDGRID_API_KEY,
+    TWILIO_ACCOUNT_SID,
+    TWILIO_AUTH_TOKEN,
+    fake_sendgrid,
+    fake_twilio,
+)
+from tests.workflows.harness import Harness
+
+__all__ = ["fake_sendgrid", "fake_twilio"]  # fixtures used below
+
+
+@pytest.fixture
+async def provider_harness(
+    time_skipping_env: WorkflowEnvironment,
+    sessions: sessionmaker[Session],
+    fake_sendgrid: FakeSendGrid,
+    fake_twilio: FakeTwilio,
+) -> AsyncIterator[Harness]:
+    settings = Settings(
+        sendgrid_api_key=SENDGRID_API_KEY,
+        sendgrid_host=fake_sendgrid.base_url,
+        twilio_account_sid=TWILIO_ACCOUNT_SID,
+        twilio_auth_token=TWILIO_AUTH_TOKEN,
+        twilio_base_url=fake_twilio.base_url,
+        twilio_sms_from="+15005550006",
+        twilio_whatsapp_from="+15005550007",
+    )
+    h = Harness(env=time_skipping_env, sessions=sessions, senders=build_senders(settings))
+    with ThreadPoolExecutor(max_workers=8) as executor:
+        async with h.worker(executor):
+            yield h
+
+
+async def test_rate_limited_send_is_retried_and_sent_once(
+    provider_harness: Harness, fake_sendgrid: FakeSendGrid
+) -> None:
+    fake_sendgrid.fail_next(429, times=2)
+    fake_sendgrid.fail_next(503)
+    now = await provider_harness.now()
+    details = appointment(
+        appointment_id="apt_retry", external_id="x1", starts_at=now + timedelta(days=3)
+    )
+    handle = await provider_harness.start(details)
+    await provider_harness.env.sleep(timedelta(minutes=5))
+
+    assert len(fake_sendgrid.requests) == 4  # three refusals, one acceptance
+    assert len(fake_sendgrid.accepted) == 1
+    mail = fake_sendgrid.accepted[0].json()
+    assert mail["personalizations"][0]["to"][0]["email"] == "ada@example.com"
+    [confirmation] = provider_harness.sent(details.appointment_id)
+    assert (confirmation.step, confirmation.status) == ("confirmation", "sent")
+
+    await provider_harness.signal(handle, EventType.CANCELLED)
+    await handle.result()
+
+
+async def test_invalid_number_falls_back_to_the_next_channel(
+    provider_harness: Harness, fake_sendgrid: FakeSendGrid, fake_twilio: FakeTwilio
+) -> None:
+    now = await provider_harness.now()
+    details = appointment(
+        appointment_id="apt_badnum", external_id="x2", starts_at=now + timedelta(hours=2)
+    )
+    handle = await provider_harness.start(details)
+    fake_twilio.fail_next(400, code=21211, message="The 'To' number is not a valid phone number.")
+    await provider_harness.env.sleep(timedelta(hours=1, minutes=5))
+
+    reminders = [
+        s for s in provider_harness.sent(details.appointment_id) if s.step == "reminder_1h"
+    ]
+    assert [(s.channel, s.status) for s in reminders] == [("sms", "failed"), ("email", "sent")]
+    assert len(fake_twilio.accepted) == 0
+    assert len(fake_twilio.requests) == 1  # permanent: not retried
+    await provider_harness.signal(handle, EventType.ATTENDED)
+    await handle.result()
+
+
+async def test_unsubscribed_contact_is_not_texted_again(
+    provider_harness: Harness, fake_twilio: FakeTwilio
+) -> None:
+    now = await provider_harness.now()
+    details = appointment(
+        appointment_id="apt_stop", external_id="x3", starts_at=now + timedelta(hours=2)
+    )
+    handle = await provider_harness.start(details)
+    fake_twilio.fail_next(400, code=21610, message="Attempt to send to unsubscribed recipient")
+    await provider_harness.env.sleep(timedelta(hours=2, minutes=5))
+    await provider_harness.signal(handle, EventType.MISSED)
+    await provider_harness.env.sleep(timedelta(hours=5))
+
+    sent = provider_harness.sent(details.appointment_id)
+    nudge = [(s.channel, s.status) for s in sent if s.step == "no_show_nudge"]
+    assert nudge == [("sms", "skipped"), ("email", "sent")]
+    assert len(fake_twilio.requests) == 1  # only the reminder that revealed the opt-out
+    await provider_harness.signal(handle, EventType.CANCELLED)
+    await handle.result()
