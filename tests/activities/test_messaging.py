@@ -1,0 +1,258 @@
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
+
+from activities.messaging import (
+    CHANNEL_UNAVAILABLE,
+    PERMANENT_FAILURE,
+    TRANSIENT_FAILURE,
+    MessagingActivities,
+)
+from rebook.contracts import AppointmentDetails, DeliveryRequest
+from rebook.db.models import Communication
+from rebook.db.stores import SqlCommunicationLedger
+from rebook.delivery.in_app import InAppSender
+from rebook.delivery.outbox import OutboxSender
+from rebook.delivery.sendgrid_email import SendGridEmailSender
+from rebook.delivery.twilio_messaging import TwilioSmsSender
+from rebook.domain import BookedVia, Channel, CommunicationStatus, Recipient
+from rebook.ports import ChannelSender
+from rebook.steps import Step, Template
+from tests.fakes import FakeSendGrid, FakeTwilio
+from tests.fakes.fixtures import SENDGRID_API_KEY, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN
+
+SMS_FROM = "+15005550006"
+
+
+@pytest.fixture
+def ledger(sessions) -> SqlCommunicationLedger:
+    return SqlCommunicationLedger(sessions)
+
+
+@pytest.fixture
+def activities(ledger, fake_sendgrid: FakeSendGrid, fake_twilio: FakeTwilio):
+    senders: dict[Channel, ChannelSender] = {
+        Channel.EMAIL: SendGridEmailSender(
+            SENDGRID_API_KEY, fake_sendgrid.base_url, "appointments@rebook.example", "Rebook"
+        ),
+        Channel.SMS: TwilioSmsSender(
+            TWILIO_ACCOUNT_SID,
+            TWILIO_AUTH_TOKEN,
+            from_number=SMS_FROM,
+            base_url=fake_twilio.base_url,
+        ),
+        Channel.WHATSAPP: OutboxSender(Channel.WHATSAPP),
+        Channel.IN_APP: InAppSender(),
+    }
+    return MessagingActivities(ledger, senders, brand_name="Acme Clinic")
+
+
+def request_for(
+    details: AppointmentDetails,
+    channel: Channel = Channel.EMAIL,
+    step: Step = Step.REMINDER_24H,
+    template: Template = Template.REMINDER_24H,
+    recipient: Recipient = Recipient.CONTACT,
+) -> DeliveryRequest:
+    due = details.starts_at - timedelta(hours=24)
+    return DeliveryRequest(
+        idempotency_key=f"{details.appointment_id}:{step.value}@{due.isoformat()}:{channel.value}",
+        step=step.value,
+        template=template.value,
+        channel=channel,
+        recipient=recipient,
+        scheduled_for=due,
+        appointment=details,
+    )
+
+
+def deliver(activities: MessagingActivities, request: DeliveryRequest):
+    return ActivityEnvironment().run(activities.deliver_message, request)
+
+
+def delivery_error(activities: MessagingActivities, request: DeliveryRequest) -> ApplicationError:
+    with pytest.raises(ApplicationError) as raised:
+        deliver(activities, request)
+    return raised.value
+
+
+def row_for(sessions: sessionmaker[Session], request: DeliveryRequest) -> Communication:
+    with sessions() as session:
+        row = session.scalar(
+            select(Communication).where(Communication.idempotency_key == request.idempotency_key)
+        )
+        assert row is not None
+        session.expunge(row)
+        return row
+
+
+def test_first_delivery_sends_once_and_records_the_provider_receipt(
+    activities, sessions, seeded_appointment, fake_sendgrid
+):
+    request = request_for(seeded_appointment)
+
+    result = deliver(activities, request)
+
+    [mail] = fake_sendgrid.mails
+    assert mail["personalizations"][0]["to"][0]["email"] == seeded_appointment.contact.email
+    assert mail["custom_args"] == {"idempotency_key": request.idempotency_key}
+    assert "Acme Clinic" in mail["content"][0]["value"] + mail["subject"]
+    assert result.status is CommunicationStatus.SENT
+    assert result.provider == "sendgrid"
+    assert result.provider_message_id == "fake-sg-000001"
+    assert result.duplicate is False
+    row = row_for(sessions, request)
+    assert row.id == result.communication_id
+    assert row.status == CommunicationStatus.SENT
+    assert row.provider_message_id == "fake-sg-000001"
+    assert row.to_address == seeded_appointment.contact.email
+    assert row.subject == mail["subject"]
+
+
+def test_the_same_request_again_sends_nothing(activities, seeded_appointment, fake_sendgrid):
+    request = request_for(seeded_appointment)
+    first = deliver(activities, request)
+
+    again = deliver(activities, request)
+
+    assert again.duplicate is True
+    assert again.communication_id == first.communication_id
+    assert again.status is CommunicationStatus.SENT
+    assert again.provider_message_id == first.provider_message_id
+    assert len(fake_sendgrid.requests) == 1
+
+
+def test_transient_failure_is_retryable_and_the_retry_sends_exactly_once(
+    activities, sessions, seeded_appointment, fake_sendgrid
+):
+    request = request_for(seeded_appointment)
+    fake_sendgrid.fail_next(503)
+
+    error = delivery_error(activities, request)
+
+    assert error.type == TRANSIENT_FAILURE
+    assert error.non_retryable is False
+    assert row_for(sessions, request).status == CommunicationStatus.RETRYING
+
+    result = deliver(activities, request)
+
+    assert result.status is CommunicationStatus.SENT
+    assert result.duplicate is False
+    assert [r.status for r in fake_sendgrid.requests] == [503, 202]
+    row = row_for(sessions, request)
+    assert row.status == CommunicationStatus.SENT
+    assert row.attempts == 2
+
+
+def test_permanent_failure_is_recorded_and_not_retryable(
+    activities, sessions, seeded_appointment, fake_sendgrid
+):
+    request = request_for(seeded_appointment)
+    fake_sendgrid.fail_next(400, message="Invalid email address")
+
+    error = delivery_error(activities, request)
+
+    assert error.type == PERMANENT_FAILURE
+    assert error.non_retryable is True
+    row = row_for(sessions, request)
+    assert row.status == CommunicationStatus.FAILED
+    assert row.error is not None and "Invalid email address" in row.error
+
+    # Re-running the step reports the same failure without calling SendGrid again.
+    again = delivery_error(activities, request)
+    assert again.type == PERMANENT_FAILURE
+    assert again.non_retryable is True
+    assert len(fake_sendgrid.requests) == 1
+
+
+def test_unsubscribed_recipient_is_opted_out_and_later_messages_are_skipped(
+    activities, ledger, sessions, seeded_appointment, fake_twilio
+):
+    reminder = request_for(seeded_appointment, Channel.SMS)
+    fake_twilio.fail_next(400, code=21610)
+
+    error = delivery_error(activities, reminder)
+
+    assert error.type == PERMANENT_FAILURE
+    assert error.non_retryable is True
+    assert row_for(sessions, reminder).status == CommunicationStatus.FAILED
+    assert ledger.opted_out_channels(seeded_appointment.contact.id) == {Channel.SMS}
+
+    next_step = request_for(
+        seeded_appointment, Channel.SMS, step=Step.REMINDER_1H, template=Template.REMINDER_1H
+    )
+    skipped = delivery_error(activities, next_step)
+
+    assert skipped.type == CHANNEL_UNAVAILABLE
+    assert skipped.non_retryable is True
+    assert row_for(sessions, next_step).status == CommunicationStatus.SKIPPED
+    assert len(fake_twilio.requests) == 1
+
+
+def test_sms_reaches_the_contacts_phone(activities, seeded_appointment, fake_twilio):
+    result = deliver(activities, request_for(seeded_appointment, Channel.SMS))
+
+    [form] = fake_twilio.messages
+    assert form["To"] == seeded_appointment.contact.phone
+    assert form["From"] == SMS_FROM
+    assert form["Body"]
+    assert result.provider_message_id == fake_twilio.sids[0]
+
+
+def test_a_channel_without_an_address_is_skipped(
+    activities, sessions, seeded_appointment, fake_twilio
+):
+    no_phone = replace(seeded_appointment, contact=replace(seeded_appointment.contact, phone=None))
+    request = request_for(no_phone, Channel.SMS)
+
+    error = delivery_error(activities, request)
+
+    assert error.type == CHANNEL_UNAVAILABLE
+    assert error.non_retryable is True
+    assert row_for(sessions, request).status == CommunicationStatus.SKIPPED
+    assert fake_twilio.requests == []
+    # A re-run reports the skip again rather than pretending the step was delivered.
+    assert delivery_error(activities, request).type == CHANNEL_UNAVAILABLE
+
+
+def test_host_alerts_go_to_the_hosts_email(activities, seeded_appointment, fake_sendgrid):
+    request = request_for(
+        seeded_appointment,
+        step=Step.HOST_RESCHEDULE_ALERT,
+        template=Template.HOST_RESCHEDULE_ALERT,
+        recipient=Recipient.HOST,
+    )
+
+    deliver(activities, request)
+
+    [mail] = fake_sendgrid.mails
+    assert mail["personalizations"][0]["to"] == [
+        {"email": seeded_appointment.host.email, "name": seeded_appointment.host.name}
+    ]
+
+
+def test_outbox_and_in_app_complete_without_a_provider(
+    activities, sessions, seeded_appointment, fake_sendgrid, fake_twilio
+):
+    in_app_contact = replace(seeded_appointment, booked_via=BookedVia.APP)
+    on_whatsapp = replace(
+        seeded_appointment,
+        contact=replace(seeded_appointment.contact, whatsapp="+447700900999"),
+    )
+
+    in_app = deliver(activities, request_for(in_app_contact, Channel.IN_APP))
+    recorded = deliver(activities, request_for(on_whatsapp, Channel.WHATSAPP))
+
+    assert in_app.status is CommunicationStatus.DELIVERED
+    assert in_app.provider == "in_app"
+    assert recorded.status is CommunicationStatus.RECORDED
+    assert recorded.provider == "outbox"
+    assert row_for(sessions, request_for(in_app_contact, Channel.IN_APP)).to_address == (
+        seeded_appointment.contact.id
+    )
+    assert fake_sendgrid.requests == [] and fake_twilio.requests == []
