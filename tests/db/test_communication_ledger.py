@@ -1,0 +1,212 @@
+"""SqlCommunicationLedger: every transition in CommunicationLedger.claim's contract."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from rebook.db.models import Communication
+from rebook.db.stores import CommunicationNotFound, SqlCommunicationLedger
+from rebook.domain import CommunicationStatus
+from rebook.ports import Claim, CommunicationLedger, ProviderReceipt
+from tests.db.seed import add_appointment, add_contact, draft
+
+SUCCESS_STATUSES = [
+    CommunicationStatus.SENT,
+    CommunicationStatus.RECORDED,
+    CommunicationStatus.DELIVERED,
+]
+CONCURRENT_CLAIMERS = 8
+
+
+@pytest.fixture
+def ledger(sessions: sessionmaker[Session]) -> SqlCommunicationLedger:
+    add_contact(sessions)
+    add_appointment(sessions)
+    return SqlCommunicationLedger(sessions)
+
+
+def _receipt(status: CommunicationStatus = CommunicationStatus.SENT) -> ProviderReceipt:
+    return ProviderReceipt(provider="sendgrid", provider_message_id="msg-123", status=status)
+
+
+def _row(sessions: sessionmaker[Session], communication_id: str) -> Communication:
+    with sessions() as session:
+        row = session.get(Communication, communication_id)
+        assert row is not None
+        return row
+
+
+def test_implements_the_port(sessions: sessionmaker[Session]) -> None:
+    ledger: CommunicationLedger = SqlCommunicationLedger(sessions)
+    assert ledger is not None
+
+
+def test_first_claim_creates_a_sending_row_and_must_send(
+    ledger: SqlCommunicationLedger, sessions: sessionmaker[Session]
+) -> None:
+    claim = ledger.claim(draft())
+
+    assert claim.must_send is True
+    assert claim.record.status is CommunicationStatus.SENDING
+    assert claim.record.attempts == 1
+    assert claim.record.id.startswith("com_")
+    assert len(claim.record.id) == len("com_") + 32
+    row = _row(sessions, claim.record.id)
+    assert row.idempotency_key == draft().idempotency_key
+    assert row.to_address == "ada@example.com"
+    assert row.scheduled_for == draft().scheduled_for
+    assert row.sent_at is None
+
+
+@pytest.mark.parametrize("status", SUCCESS_STATUSES)
+def test_complete_records_the_receipt_and_later_claims_do_not_send(
+    ledger: SqlCommunicationLedger, sessions: sessionmaker[Session], status: CommunicationStatus
+) -> None:
+    first = ledger.claim(draft())
+
+    completed = ledger.complete(first.record.id, _receipt(status))
+    again = ledger.claim(draft())
+
+    assert completed.status is status
+    assert completed.provider == "sendgrid"
+    assert completed.provider_message_id == "msg-123"
+    assert _row(sessions, first.record.id).sent_at is not None
+    assert again == Claim(record=completed, must_send=False)
+
+
+def test_claim_of_a_retrying_row_sends_again_and_counts_the_attempt(
+    ledger: SqlCommunicationLedger,
+) -> None:
+    first = ledger.claim(draft())
+    ledger.fail(first.record.id, "429 Too Many Requests", CommunicationStatus.RETRYING)
+
+    retry = ledger.claim(draft())
+
+    assert retry.must_send is True
+    assert retry.record.id == first.record.id
+    assert retry.record.status is CommunicationStatus.SENDING
+    assert retry.record.attempts == 2
+
+
+def test_claim_of_a_row_still_sending_marks_it_unconfirmed_without_sending(
+    ledger: SqlCommunicationLedger,
+) -> None:
+    first = ledger.claim(draft())  # this attempt "dies" before complete/fail
+
+    second = ledger.claim(draft())
+    third = ledger.claim(draft())
+
+    assert second.must_send is False
+    assert second.record.status is CommunicationStatus.UNCONFIRMED
+    assert second.record.attempts == 1
+    assert third == second
+    assert second.record.id == first.record.id
+
+
+@pytest.mark.parametrize("status", [CommunicationStatus.FAILED, CommunicationStatus.SKIPPED])
+def test_claim_of_a_failed_or_skipped_row_changes_nothing(
+    ledger: SqlCommunicationLedger, status: CommunicationStatus
+) -> None:
+    first = ledger.claim(draft())
+    failed = ledger.fail(first.record.id, "21610 unsubscribed", status)
+
+    again = ledger.claim(draft())
+
+    assert failed.status is status
+    assert failed.error == "21610 unsubscribed"
+    assert again == Claim(record=failed, must_send=False)
+
+
+def test_late_receipt_after_unconfirmed_is_still_recorded(
+    ledger: SqlCommunicationLedger,
+) -> None:
+    first = ledger.claim(draft())
+    ledger.claim(draft())  # -> UNCONFIRMED
+
+    completed = ledger.complete(first.record.id, _receipt())
+
+    assert completed.status is CommunicationStatus.SENT
+
+
+def test_fail_rejects_statuses_that_are_not_failures(ledger: SqlCommunicationLedger) -> None:
+    claim = ledger.claim(draft())
+
+    with pytest.raises(ValueError):
+        ledger.fail(claim.record.id, "nope", CommunicationStatus.SENT)
+
+
+def test_complete_rejects_a_receipt_without_success_status(
+    ledger: SqlCommunicationLedger,
+) -> None:
+    claim = ledger.claim(draft())
+
+    with pytest.raises(ValueError):
+        ledger.complete(claim.record.id, _receipt(CommunicationStatus.FAILED))
+
+
+def test_unknown_communication_id_is_reported(ledger: SqlCommunicationLedger) -> None:
+    with pytest.raises(CommunicationNotFound):
+        ledger.complete("com_missing", _receipt())
+    with pytest.raises(CommunicationNotFound):
+        ledger.fail("com_missing", "x", CommunicationStatus.FAILED)
+
+
+def test_claim_for_an_unknown_appointment_is_an_error_not_a_duplicate(
+    ledger: SqlCommunicationLedger,
+) -> None:
+    with pytest.raises(IntegrityError):
+        ledger.claim(draft("other-key", appointment_id="apt_missing"))
+
+
+def test_distinct_keys_get_distinct_rows(ledger: SqlCommunicationLedger) -> None:
+    first = ledger.claim(draft("key-1"))
+    second = ledger.claim(draft("key-2"))
+
+    assert first.must_send and second.must_send
+    assert first.record.id != second.record.id
+
+
+def _claim_concurrently(ledger: SqlCommunicationLedger, key: str) -> list[Claim]:
+    start = threading.Barrier(CONCURRENT_CLAIMERS)
+
+    def claim_when_all_ready() -> Claim:
+        start.wait()
+        return ledger.claim(draft(key))
+
+    with ThreadPoolExecutor(max_workers=CONCURRENT_CLAIMERS) as pool:
+        futures = [pool.submit(claim_when_all_ready) for _ in range(CONCURRENT_CLAIMERS)]
+        return [future.result() for future in futures]
+
+
+def test_concurrent_first_claims_of_one_key_send_exactly_once(
+    ledger: SqlCommunicationLedger, sessions: sessionmaker[Session]
+) -> None:
+    claims = _claim_concurrently(ledger, "race-key")
+
+    assert sum(claim.must_send for claim in claims) == 1
+    assert len({claim.record.id for claim in claims}) == 1
+    with sessions() as session:
+        rows = session.scalar(
+            select(func.count())
+            .select_from(Communication)
+            .where(Communication.idempotency_key == "race-key")
+        )
+    assert rows == 1
+
+
+def test_concurrent_claims_of_a_retrying_row_send_exactly_once(
+    ledger: SqlCommunicationLedger,
+) -> None:
+    first = ledger.claim(draft("retry-race"))
+    ledger.fail(first.record.id, "503", CommunicationStatus.RETRYING)
+
+    claims = _claim_concurrently(ledger, "retry-race")
+
+    assert sum(claim.must_send for claim in claims) == 1
+    assert ledger.get(first.record.id).attempts == 2
