@@ -1,0 +1,57 @@
+"""The FastAPI application factory. Settings are passed in (api.main loads them)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from temporalio.client import Client
+
+from api.errors import TemporalUnavailable, install_error_handlers
+from api.routers import appointments, contacts, events, health
+from api.temporal_gateway import TemporalConnection
+from rebook.db.engine import create_engine_for, session_factory
+from rebook.settings import Settings
+
+
+def create_app(settings: Settings, *, temporal_client: Client | None = None) -> FastAPI:
+    """Build the API.
+
+    temporal_client: an already connected client (tests, embedding). Without one the app
+    connects to settings.temporal_address at startup; if Temporal is down then, the app
+    still starts and each request that needs Temporal retries the connection (503 meanwhile).
+
+    app.state: settings, engine, session_factory, temporal (a TemporalConnection).
+    The database schema is not created here: run rebook.db.migrate first.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Down now is not fatal: /healthz reports it and requests reconnect on demand.
+        with contextlib.suppress(TemporalUnavailable):
+            await app.state.temporal.client()
+        try:
+            yield
+        finally:
+            app.state.engine.dispose()
+
+    app = FastAPI(
+        title="Rebook API",
+        version="1.0.0",
+        description=(
+            "Booking platforms create appointments and report what happened to them; "
+            "Rebook runs reminders and no-show follow-ups until the contact rebooks."
+        ),
+        lifespan=lifespan,
+    )
+    engine = create_engine_for(settings.database_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = session_factory(engine)
+    app.state.temporal = TemporalConnection(settings, temporal_client)
+    install_error_handlers(app)
+    for router in (appointments.router, events.router, contacts.router, health.router):
+        app.include_router(router)
+    return app

@@ -1,0 +1,265 @@
+"""Request and response bodies of API v1.
+
+Field limits mirror the column sizes in rebook/db/models.py so oversized input is a 422
+here instead of a database error (a 500) later.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    HttpUrl,
+    ValidationInfo,
+    field_validator,
+)
+
+from rebook.domain import (
+    AppointmentKind,
+    AppointmentStatus,
+    BookedVia,
+    Channel,
+    CommunicationStatus,
+    EventType,
+    Recipient,
+)
+
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+def _e164(value: str) -> str:
+    if not _E164.fullmatch(value):
+        raise ValueError("must be an E.164 phone number, e.g. +14155550123")
+    return value
+
+
+def _iana_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown IANA timezone {value!r}") from exc
+    return value
+
+
+def _in_the_future(value: datetime) -> datetime:
+    if value <= datetime.now(UTC):
+        raise ValueError("must be in the future")
+    return value
+
+
+def _http_url(value: HttpUrl) -> str:
+    # Stored and passed to templates as text; HttpUrl already restricted the scheme.
+    return str(value)
+
+
+E164Phone = Annotated[str, AfterValidator(_e164)]
+IanaTimezone = Annotated[str, Field(max_length=64), AfterValidator(_iana_timezone)]
+FutureAwareDatetime = Annotated[AwareDatetime, AfterValidator(_in_the_future)]
+WebUrl = Annotated[HttpUrl, Field(max_length=2000), AfterValidator(_http_url)]
+Identifier = Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class _Strict(BaseModel):
+    # Unknown fields are most likely a platform typo; refusing them surfaces it early.
+    model_config = ConfigDict(extra="forbid")
+
+
+# --------------------------------------------------------------------------- requests
+
+
+class ContactIn(_Strict):
+    id: Identifier
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr | None = Field(default=None, max_length=320)
+    phone: E164Phone | None = None
+    whatsapp: E164Phone | None = None
+    preferred_channel: Channel | None = None
+    timezone: IanaTimezone
+
+
+class HostIn(_Strict):
+    id: Identifier
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr | None = Field(default=None, max_length=320)
+
+
+class ExperimentIn(_Strict):
+    name: str = Field(min_length=1, max_length=100)
+    variants: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(
+        default_factory=lambda: ["a", "b"], min_length=1
+    )
+
+    @field_validator("variants")
+    @classmethod
+    def _distinct(cls, variants: list[str]) -> list[str]:
+        if len(set(variants)) != len(variants):
+            raise ValueError("variants must be distinct")
+        return variants
+
+
+class AppointmentCreate(_Strict):
+    external_id: str = Field(min_length=1, max_length=200)
+    starts_at: FutureAwareDatetime
+    duration_minutes: int = Field(ge=1, le=1440)
+    kind: AppointmentKind
+    topic: str = Field(min_length=1, max_length=500)
+    reschedule_url: WebUrl
+    contact: ContactIn
+    booked_via: BookedVia
+    host: HostIn
+    content_url: WebUrl | None = None
+    alternative_url: WebUrl | None = None
+    experiment: ExperimentIn | None = None
+
+
+class EventIn(_Strict):
+    type: EventType
+    event_id: str | None = Field(default=None, min_length=1, max_length=200)
+    occurred_at: AwareDatetime | None = None
+    # Declared after `type` so its validator can see the event type.
+    new_starts_at: FutureAwareDatetime | None = Field(default=None, validate_default=True)
+    reason: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("new_starts_at")
+    @classmethod
+    def _required_for_rescheduled(
+        cls, value: datetime | None, info: ValidationInfo
+    ) -> datetime | None:
+        if value is None and info.data.get("type") is EventType.RESCHEDULED:
+            raise ValueError("new_starts_at is required for a rescheduled event")
+        return value
+
+
+# --------------------------------------------------------------------------- responses
+
+
+class ContactOut(BaseModel):
+    id: str
+    name: str
+    email: str | None
+    phone: str | None
+    whatsapp: str | None
+    preferred_channel: Channel | None
+    timezone: str
+
+
+class HostOut(BaseModel):
+    id: str
+    name: str
+    email: str | None
+
+
+class ExperimentOut(BaseModel):
+    name: str
+    variant: str
+
+
+class CommunicationOut(BaseModel):
+    id: str
+    channel: Channel
+    recipient: Recipient
+    step: str
+    template: str
+    variant: str
+    status: CommunicationStatus
+    subject: str
+    body: str
+    to_address: str
+    provider: str | None
+    provider_message_id: str | None
+    error: str | None
+    attempts: int
+    scheduled_for: datetime
+    sent_at: datetime | None
+    created_at: datetime
+
+
+class InboxMessageOut(BaseModel):
+    id: str
+    appointment_id: str
+    step: str
+    subject: str
+    body: str
+    read_at: datetime | None
+    created_at: datetime
+
+
+class AppointmentOut(BaseModel):
+    id: str
+    external_id: str
+    workflow_id: str
+    starts_at: datetime  # in the offset the platform booked with
+    duration_minutes: int
+    kind: AppointmentKind
+    topic: str
+    reschedule_url: str
+    booked_via: BookedVia
+    content_url: str | None
+    alternative_url: str | None
+    contact: ContactOut
+    host: HostOut
+    experiment: ExperimentOut | None
+    status: AppointmentStatus
+    no_show_count: int
+    reschedule_count: int
+    flagged: bool
+    next_step: str | None
+    next_step_at: datetime | None
+    # "workflow" when the running workflow answered the progress query, else "database"
+    # (the mirror the workflow writes; used once it closed or when Temporal is unreachable).
+    progress_source: Literal["workflow", "database"]
+    created_at: datetime
+
+
+class AppointmentDetailOut(AppointmentOut):
+    communications: list[CommunicationOut]
+
+
+class EventAccepted(BaseModel):
+    appointment_id: str
+    event_id: str
+    type: EventType
+    accepted: Literal[True] = True
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok", "degraded"]
+    database: Literal["ok", "error"]
+    temporal: Literal["ok", "error"]
+
+
+class ErrorOut(BaseModel):
+    detail: Any
+
+
+def preferred_channel_problem(body: AppointmentCreate) -> str | None:
+    """Why the contact's preferred channel cannot reach them, or None if it can.
+
+    Checked after parsing because it spans the contact and booked_via.
+    """
+    contact, channel = body.contact, body.contact.preferred_channel
+    if channel is None:
+        return None
+    if channel is Channel.EMAIL and not contact.email:
+        return "preferred channel email needs contact.email"
+    if channel is Channel.SMS and not contact.phone:
+        return "preferred channel sms needs contact.phone"
+    if channel is Channel.WHATSAPP and not (
+        contact.whatsapp or (contact.phone and body.booked_via is BookedVia.WHATSAPP)
+    ):
+        return (
+            "preferred channel whatsapp needs contact.whatsapp "
+            "(or contact.phone when booked via whatsapp)"
+        )
+    if channel is Channel.IN_APP and body.booked_via is not BookedVia.APP:
+        return "preferred channel in_app needs booked_via app"
+    return None
