@@ -1,0 +1,147 @@
+"""SqlAppointmentLedger: no-show tallies and the appointment status mirror."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from rebook.contracts import NoShowRecord, StatusUpdate
+from rebook.db.models import Appointment
+from rebook.db.stores import AppointmentNotFound, SqlAppointmentLedger
+from rebook.domain import AppointmentStatus
+from rebook.ports import AppointmentLedger
+from tests.db.seed import STARTS_AT, add_appointment, add_contact
+
+
+@pytest.fixture
+def ledger(sessions: sessionmaker[Session]) -> SqlAppointmentLedger:
+    add_contact(sessions, "ct_1")
+    add_contact(sessions, "ct_2")
+    add_appointment(sessions, "apt_1", "ct_1")
+    add_appointment(sessions, "apt_2", "ct_1")
+    add_appointment(sessions, "apt_3", "ct_2")
+    return SqlAppointmentLedger(sessions)
+
+
+def _no_show(appointment_id: str, contact_id: str, slot: datetime) -> NoShowRecord:
+    return NoShowRecord(
+        appointment_id=appointment_id,
+        contact_id=contact_id,
+        occurrence_key=f"{appointment_id}:{slot.isoformat()}",
+        missed_at=slot + timedelta(minutes=15),
+    )
+
+
+def test_implements_the_port(sessions: sessionmaker[Session]) -> None:
+    ledger: AppointmentLedger = SqlAppointmentLedger(sessions)
+    assert ledger is not None
+
+
+def test_recording_the_same_no_show_twice_counts_once(ledger: SqlAppointmentLedger) -> None:
+    miss = _no_show("apt_1", "ct_1", STARTS_AT)
+
+    assert ledger.record_no_show(miss) == 1
+    assert ledger.record_no_show(miss) == 1
+
+
+def test_no_show_total_is_per_contact_across_appointments(ledger: SqlAppointmentLedger) -> None:
+    later_slot = STARTS_AT + timedelta(days=7)
+
+    assert ledger.record_no_show(_no_show("apt_1", "ct_1", STARTS_AT)) == 1
+    assert ledger.record_no_show(_no_show("apt_1", "ct_1", later_slot)) == 2
+    assert ledger.record_no_show(_no_show("apt_2", "ct_1", STARTS_AT)) == 3
+    # A retried activity replaying an older miss does not inflate the total.
+    assert ledger.record_no_show(_no_show("apt_1", "ct_1", STARTS_AT)) == 3
+    # Another contact's misses are counted separately.
+    assert ledger.record_no_show(_no_show("apt_3", "ct_2", STARTS_AT)) == 1
+
+
+def test_no_show_for_an_unknown_appointment_is_an_error(ledger: SqlAppointmentLedger) -> None:
+    with pytest.raises(IntegrityError):
+        ledger.record_no_show(_no_show("apt_missing", "ct_1", STARTS_AT))
+
+
+def test_record_status_updates_the_mirror_columns(
+    ledger: SqlAppointmentLedger, sessions: sessionmaker[Session]
+) -> None:
+    rescheduled_to = datetime(2026, 3, 9, 10, 30, tzinfo=timezone(timedelta(hours=-5)))
+    next_step_at = datetime(2026, 3, 9, 19, 30, tzinfo=UTC)
+
+    ledger.record_status(
+        StatusUpdate(
+            appointment_id="apt_1",
+            status=AppointmentStatus.MISSED,
+            starts_at=rescheduled_to,
+            no_show_count=1,
+            reschedule_count=2,
+            flagged=True,
+            next_step="nudge",
+            next_step_at=next_step_at,
+        )
+    )
+
+    with sessions() as session:
+        row = session.get(Appointment, "apt_1")
+        untouched = session.get(Appointment, "apt_2")
+    assert row is not None and untouched is not None
+    assert row.status == AppointmentStatus.MISSED.value
+    assert row.starts_at == rescheduled_to
+    assert row.no_show_count == 1
+    assert row.reschedule_count == 2
+    assert row.flagged is True
+    assert row.next_step == "nudge"
+    assert row.next_step_at == next_step_at
+    assert untouched.status == AppointmentStatus.SCHEDULED.value
+
+
+def test_record_status_clears_the_next_step_when_done(
+    ledger: SqlAppointmentLedger, sessions: sessionmaker[Session]
+) -> None:
+    update = StatusUpdate(
+        appointment_id="apt_1",
+        status=AppointmentStatus.MISSED,
+        starts_at=STARTS_AT,
+        no_show_count=1,
+        reschedule_count=0,
+        flagged=False,
+        next_step="nudge",
+        next_step_at=STARTS_AT + timedelta(hours=4),
+    )
+    ledger.record_status(update)
+
+    ledger.record_status(
+        StatusUpdate(
+            appointment_id="apt_1",
+            status=AppointmentStatus.LOST,
+            starts_at=STARTS_AT,
+            no_show_count=1,
+            reschedule_count=0,
+            flagged=False,
+        )
+    )
+
+    with sessions() as session:
+        row = session.get(Appointment, "apt_1")
+    assert row is not None
+    assert row.status == AppointmentStatus.LOST.value
+    assert row.next_step is None
+    assert row.next_step_at is None
+
+
+def test_record_status_of_an_unknown_appointment_is_reported(
+    ledger: SqlAppointmentLedger,
+) -> None:
+    with pytest.raises(AppointmentNotFound):
+        ledger.record_status(
+            StatusUpdate(
+                appointment_id="apt_missing",
+                status=AppointmentStatus.ATTENDED,
+                starts_at=STARTS_AT,
+                no_show_count=0,
+                reschedule_count=0,
+                flagged=False,
+            )
+        )

@@ -1,0 +1,51 @@
+"""Opt-outs recorded through SqlCommunicationLedger."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from rebook.db.models import ContactOptOut
+from rebook.db.stores import SqlCommunicationLedger
+from rebook.domain import Channel
+from tests.db.seed import add_contact
+
+
+@pytest.fixture
+def ledger(sessions: sessionmaker[Session]) -> SqlCommunicationLedger:
+    add_contact(sessions, "ct_1")
+    add_contact(sessions, "ct_2")
+    return SqlCommunicationLedger(sessions)
+
+
+def test_a_new_contact_has_no_opt_outs(ledger: SqlCommunicationLedger) -> None:
+    assert ledger.opted_out_channels("ct_1") == set()
+
+
+def test_opt_outs_are_per_contact_and_channel(ledger: SqlCommunicationLedger) -> None:
+    ledger.record_opt_out("ct_1", Channel.SMS, "Twilio 21610: STOP")
+    ledger.record_opt_out("ct_1", Channel.WHATSAPP, "Twilio 63016")
+
+    assert ledger.opted_out_channels("ct_1") == {Channel.SMS, Channel.WHATSAPP}
+    assert ledger.opted_out_channels("ct_2") == set()
+
+
+def test_recording_an_opt_out_again_is_a_no_op_that_keeps_the_first_reason(
+    ledger: SqlCommunicationLedger, sessions: sessionmaker[Session]
+) -> None:
+    ledger.record_opt_out("ct_1", Channel.SMS, "Twilio 21610: STOP")
+    ledger.record_opt_out("ct_1", Channel.SMS, "Twilio 21610 again")
+
+    with sessions() as session:
+        reasons = list(
+            session.scalars(select(ContactOptOut.reason).where(ContactOptOut.contact_id == "ct_1"))
+        )
+    assert reasons == ["Twilio 21610: STOP"]
+    assert ledger.opted_out_channels("ct_1") == {Channel.SMS}
+
+
+def test_opt_out_for_an_unknown_contact_is_an_error(ledger: SqlCommunicationLedger) -> None:
+    with pytest.raises(IntegrityError):
+        ledger.record_opt_out("ct_missing", Channel.EMAIL, "bounce")
