@@ -10,7 +10,9 @@ from datetime import timedelta
 
 from temporalio.common import RetryPolicy
 
-PERMANENT_DELIVERY_ERRORS = ["PermanentDeliveryError", "ChannelUnavailable"]
+from activities.messaging import CHANNEL_UNAVAILABLE, PERMANENT_FAILURE
+
+PERMANENT_DELIVERY_ERRORS = [PERMANENT_FAILURE, CHANNEL_UNAVAILABLE]
 
 # Providers' 429/5xx: back off from 2 s up to 5 min. After the last attempt the workflow
 # falls back to the next channel instead of waiting forever on a broken one.
