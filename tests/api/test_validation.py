@@ -1,0 +1,203 @@
+"""Bad input is a 422 naming the field (FastAPI's loc), never a 500. No Temporal involved:
+every request here is refused before the API would talk to it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.payloads import appointment_body, future_iso, with_contact
+
+
+def _locs(response: Any) -> list[list[Any]]:
+    assert response.status_code == 422, response.text
+    return [error["loc"] for error in response.json()["detail"]]
+
+
+BAD_APPOINTMENTS: list[tuple[str, dict[str, Any], list[Any]]] = [
+    (
+        "invalid email",
+        with_contact(appointment_body(), email="not-an-email"),
+        ["body", "contact", "email"],
+    ),
+    (
+        "non-E.164 phone",
+        with_contact(appointment_body(), phone="07700 900123"),
+        ["body", "contact", "phone"],
+    ),
+    (
+        "non-E.164 whatsapp",
+        with_contact(appointment_body(), whatsapp="+0123"),
+        ["body", "contact", "whatsapp"],
+    ),
+    (
+        "unknown timezone",
+        with_contact(appointment_body(), timezone="Mars/Olympus_Mons"),
+        ["body", "contact", "timezone"],
+    ),
+    ("naive starts_at", appointment_body(starts_at="2030-01-01T10:00:00"), ["body", "starts_at"]),
+    (
+        "past starts_at",
+        appointment_body(starts_at="2020-01-01T10:00:00+00:00"),
+        ["body", "starts_at"],
+    ),
+    ("duration zero", appointment_body(duration_minutes=0), ["body", "duration_minutes"]),
+    ("duration over a day", appointment_body(duration_minutes=1441), ["body", "duration_minutes"]),
+    ("unknown kind", appointment_body(kind="party"), ["body", "kind"]),
+    (
+        "non-http reschedule_url",
+        appointment_body(reschedule_url="ftp://x.example"),
+        ["body", "reschedule_url"],
+    ),
+    ("unknown booked_via", appointment_body(booked_via="fax"), ["body", "booked_via"]),
+    (
+        "preferred email without email",
+        with_contact(appointment_body(), email=None, preferred_channel="email"),
+        ["body", "contact", "preferred_channel"],
+    ),
+    (
+        "preferred sms without phone",
+        with_contact(appointment_body(), phone=None, preferred_channel="sms"),
+        ["body", "contact", "preferred_channel"],
+    ),
+    (
+        "preferred whatsapp without whatsapp, not booked via whatsapp",
+        with_contact(
+            appointment_body(booked_via="web"), whatsapp=None, preferred_channel="whatsapp"
+        ),
+        ["body", "contact", "preferred_channel"],
+    ),
+    (
+        "preferred in_app not booked via app",
+        with_contact(appointment_body(booked_via="web"), preferred_channel="in_app"),
+        ["body", "contact", "preferred_channel"],
+    ),
+    (
+        "oversized external_id",
+        appointment_body(external_id="x" * 201),
+        ["body", "external_id"],
+    ),
+    (
+        "experiment with duplicate variants",
+        appointment_body(experiment={"name": "subject-line", "variants": ["a", "a"]}),
+        ["body", "experiment", "variants"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("body", "loc"),
+    [pytest.param(body, loc, id=name) for name, body, loc in BAD_APPOINTMENTS],
+)
+def test_bad_appointment_is_422_naming_the_field(
+    sync_api_client: TestClient, body: dict[str, Any], loc: list[Any]
+) -> None:
+    response = sync_api_client.post("/v1/appointments", json=body)
+    assert loc in _locs(response)
+
+
+def test_missing_contact_field_is_named(sync_api_client: TestClient) -> None:
+    body = appointment_body()
+    del body["contact"]["timezone"]
+    response = sync_api_client.post("/v1/appointments", json=body)
+    assert ["body", "contact", "timezone"] in _locs(response)
+
+
+def test_malformed_json_is_422(sync_api_client: TestClient) -> None:
+    response = sync_api_client.post(
+        "/v1/appointments",
+        content=b'{"external_id": "x",',
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] == "json_invalid"
+
+
+def test_phone_is_enough_for_whatsapp_when_booked_via_whatsapp() -> None:
+    # Checked on the schema alone: the booking channel proves the number is on WhatsApp.
+    from api.schemas import AppointmentCreate, preferred_channel_problem
+
+    body = with_contact(
+        appointment_body(booked_via="whatsapp"), whatsapp=None, preferred_channel="whatsapp"
+    )
+    assert preferred_channel_problem(AppointmentCreate.model_validate(body)) is None
+
+
+BAD_EVENTS: list[tuple[str, dict[str, Any], list[Any]]] = [
+    ("unknown event type", {"type": "exploded"}, ["body", "type"]),
+    ("rescheduled without new_starts_at", {"type": "rescheduled"}, ["body", "new_starts_at"]),
+    (
+        "naive new_starts_at",
+        {"type": "rescheduled", "new_starts_at": "2030-01-01T10:00:00"},
+        ["body", "new_starts_at"],
+    ),
+    (
+        "past new_starts_at",
+        {"type": "rescheduled", "new_starts_at": "2020-01-01T10:00:00+00:00"},
+        ["body", "new_starts_at"],
+    ),
+    (
+        "naive occurred_at",
+        {"type": "missed", "occurred_at": "2030-01-01T10:00:00"},
+        ["body", "occurred_at"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("body", "loc"),
+    [pytest.param(body, loc, id=name) for name, body, loc in BAD_EVENTS],
+)
+def test_bad_event_is_422_naming_the_field(
+    sync_api_client: TestClient, body: dict[str, Any], loc: list[Any]
+) -> None:
+    response = sync_api_client.post("/v1/appointments/apt_whatever/events", json=body)
+    assert loc in _locs(response)
+
+
+def test_event_malformed_json_is_422(sync_api_client: TestClient) -> None:
+    response = sync_api_client.post(
+        "/v1/appointments/apt_whatever/events",
+        content=b"{nope",
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 422
+
+
+def test_valid_event_for_unknown_appointment_is_404(sync_api_client: TestClient) -> None:
+    response = sync_api_client.post(
+        "/v1/appointments/apt_unknown/events",
+        json={"type": "rescheduled", "new_starts_at": future_iso()},
+    )
+    assert response.status_code == 404
+    assert "apt_unknown" in response.json()["detail"]
+
+
+def test_unknown_appointment_is_404(sync_api_client: TestClient) -> None:
+    assert sync_api_client.get("/v1/appointments/apt_nope").status_code == 404
+    assert sync_api_client.get("/v1/appointments/apt_nope/communications").status_code == 404
+
+
+def test_unknown_contact_inbox_is_404(sync_api_client: TestClient) -> None:
+    assert sync_api_client.get("/v1/contacts/nobody/inbox").status_code == 404
+    response = sync_api_client.post("/v1/contacts/nobody/inbox/com_1/read")
+    assert response.status_code == 404
+
+
+def test_unexpected_error_is_json_500_without_internals(sync_api_client: TestClient) -> None:
+    async def explode() -> None:
+        raise RuntimeError("secret connection string postgres://user:pw@db")
+
+    sync_api_client.app.add_api_route("/explode", explode)  # type: ignore[attr-defined]
+    response = sync_api_client.get("/explode")
+    assert response.status_code == 500
+    assert response.json() == {"detail": "internal server error"}
+    assert "secret" not in response.text
+
+
+def test_openapi_is_served(sync_api_client: TestClient) -> None:
+    schema = sync_api_client.get("/openapi.json").json()
+    assert "/v1/appointments" in schema["paths"]
+    assert "/v1/appointments/{appointment_id}/events" in schema["paths"]
