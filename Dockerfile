@@ -28,4 +28,4 @@ RUN useradd --create-home --uid 10001 rebook && mkdir /data && chown rebook /dat
 USER rebook
 
 EXPOSE 8000
-CMD ["uvicorn", "api.main:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000"]
+CMD ["uvicorn", "api.main:app_factory", "--factory", "--host", "0.0.0.0", "--port", "8000"]

@@ -205,7 +205,7 @@ def main() -> int:
 
         Child("worker", [sys.executable, "worker.py"], env, children)
         api_argv = [
-            sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory",
+            sys.executable, "-m", "uvicorn", "api.main:app_factory", "--factory",
             "--host", settings.api_host, "--port", str(settings.api_port),
         ]  # fmt: skip
         Child("api", api_argv, env, children)

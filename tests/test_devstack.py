@@ -152,11 +152,11 @@ def test_devstack_serves_api_and_ui_and_stops_cleanly_on_sigint(stack: Stack) ->
     assert set(stack.child_pids()) == {"temporal", "worker", "api"}, stack.output()
 
     created = httpx.post(f"{stack.api}/v1/appointments", json=booking("ext-devstack"), timeout=30)
-    assert created.status_code in (200, 201), created.text
+    assert created.status_code in (200, 201), f"{created.text}\n{stack.output()}"
     appointment_id = created.json()["id"]
 
     fetched = httpx.get(f"{stack.api}/v1/appointments/{appointment_id}", timeout=30)
-    assert fetched.status_code == 200, fetched.text
+    assert fetched.status_code == 200, f"{fetched.text}\n{stack.output()}"
     assert fetched.json()["external_id"] == "ext-devstack"
 
     children = stack.child_pids()
