@@ -153,6 +153,8 @@ class ApiRepository:
         """
         try:
             self._upsert_contact(new.contact)
+            # No ORM relationship orders the inserts, so the contact goes first by hand.
+            self._session.flush()
             row = Appointment(
                 id=new.id,
                 external_id=new.external_id,

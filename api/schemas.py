@@ -19,6 +19,8 @@ from pydantic import (
     EmailStr,
     Field,
     HttpUrl,
+    TypeAdapter,
+    ValidationError,
     ValidationInfo,
     field_validator,
 )
@@ -56,15 +58,25 @@ def _in_the_future(value: datetime) -> datetime:
     return value
 
 
-def _http_url(value: HttpUrl) -> str:
-    # Stored and passed to templates as text; HttpUrl already restricted the scheme.
-    return str(value)
+_HTTP_URL = TypeAdapter(HttpUrl)
+
+
+def _http_url(value: str) -> str:
+    # Checked as an http(s) URL, kept as text: it is stored and rendered into messages.
+    try:
+        return str(_HTTP_URL.validate_python(value))
+    except ValidationError as exc:
+        raise ValueError(exc.errors()[0]["msg"]) from None
 
 
 E164Phone = Annotated[str, AfterValidator(_e164)]
 IanaTimezone = Annotated[str, Field(max_length=64), AfterValidator(_iana_timezone)]
 FutureAwareDatetime = Annotated[AwareDatetime, AfterValidator(_in_the_future)]
-WebUrl = Annotated[HttpUrl, Field(max_length=2000), AfterValidator(_http_url)]
+WebUrl = Annotated[
+    str,
+    Field(min_length=1, max_length=2000, json_schema_extra={"format": "uri"}),
+    AfterValidator(_http_url),
+]
 Identifier = Annotated[str, Field(min_length=1, max_length=128)]
 
 

@@ -1,0 +1,156 @@
+"""Creating appointments against a real Temporal dev server (no worker needed: a started
+workflow is visible through describe() before anything polls its task queue)."""
+
+from __future__ import annotations
+
+import socket
+from datetime import datetime
+
+import httpx
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import Client, WorkflowExecutionStatus
+
+from api.app import create_app
+from rebook import search_attributes as sa
+from rebook.db.models import Appointment, Contact
+from rebook.names import workflow_id_for
+from rebook.settings import Settings
+from tests.api.payloads import BOOKED_OFFSET, appointment_body, with_contact
+
+
+async def test_create_starts_the_workflow(
+    api_client: httpx.AsyncClient, temporal_client: Client, api_settings: Settings
+) -> None:
+    body = appointment_body()
+    response = await api_client.post("/v1/appointments", json=body)
+
+    assert response.status_code == 201, response.text
+    created = response.json()
+    assert created["id"].startswith("apt_") and len(created["id"]) == 24
+    assert created["status"] == "scheduled"
+    assert created["workflow_id"] == workflow_id_for(created["id"])
+    # Shown in the offset it was booked with.
+    assert datetime.fromisoformat(created["starts_at"]).utcoffset() == BOOKED_OFFSET.utcoffset(None)
+    assert datetime.fromisoformat(created["starts_at"]) == datetime.fromisoformat(body["starts_at"])
+
+    description = await temporal_client.get_workflow_handle(created["workflow_id"]).describe()
+    assert description.status is WorkflowExecutionStatus.RUNNING
+    assert description.workflow_type == "AppointmentWorkflow"
+    assert description.task_queue == api_settings.task_queue
+    attributes = description.typed_search_attributes
+    assert attributes.get(sa.APPOINTMENT_ID) == created["id"]
+    assert attributes.get(sa.CONTACT_ID) == body["contact"]["id"]
+    assert attributes.get(sa.APPOINTMENT_KIND) == "demo"
+    assert attributes.get(sa.APPOINTMENT_STATUS) == "scheduled"
+    assert attributes.get(sa.NO_SHOW_COUNT) == 0
+    assert attributes.get(sa.RESCHEDULE_COUNT) == 0
+
+
+async def test_same_body_twice_is_one_appointment_and_one_workflow(
+    api_client: httpx.AsyncClient,
+    temporal_client: Client,
+    api_sessions: sessionmaker[Session],
+) -> None:
+    body = appointment_body()
+    first = await api_client.post("/v1/appointments", json=body)
+    second = await api_client.post("/v1/appointments", json=body)
+
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert second.json() == first.json()
+    handle = temporal_client.get_workflow_handle(first.json()["workflow_id"])
+    runs = [run async for run in temporal_client.list_workflows(f"WorkflowId = '{handle.id}'")]
+    assert len(runs) == 1
+    with api_sessions() as session:
+        count = session.scalar(
+            select(func.count())
+            .select_from(Appointment)
+            .where(Appointment.external_id == body["external_id"])
+        )
+    assert count == 1
+
+
+async def test_same_external_id_with_another_body_is_409(api_client: httpx.AsyncClient) -> None:
+    body = appointment_body()
+    assert (await api_client.post("/v1/appointments", json=body)).status_code == 201
+
+    changed = {**body, "topic": "Another topic"}
+    response = await api_client.post("/v1/appointments", json=changed)
+
+    assert response.status_code == 409
+    assert body["external_id"] in response.json()["detail"]
+
+
+async def test_contact_row_is_created_then_updated(
+    api_client: httpx.AsyncClient, api_sessions: sessionmaker[Session]
+) -> None:
+    first = appointment_body()
+    second = with_contact(appointment_body(), id=first["contact"]["id"], name="Ada King")
+    for body in (first, second):
+        assert (await api_client.post("/v1/appointments", json=body)).status_code == 201
+
+    with api_sessions() as session:
+        contact = session.get(Contact, first["contact"]["id"])
+        assert contact is not None
+        assert contact.name == "Ada King"
+
+
+async def test_experiment_variant_is_assigned_and_stored(api_client: httpx.AsyncClient) -> None:
+    body = appointment_body(experiment={"name": "subject-line", "variants": ["plain", "bold"]})
+    response = await api_client.post("/v1/appointments", json=body)
+
+    assert response.status_code == 201
+    experiment = response.json()["experiment"]
+    assert experiment["name"] == "subject-line"
+    assert experiment["variant"] in ("plain", "bold")
+    replay = await api_client.post("/v1/appointments", json=body)
+    assert replay.json()["experiment"] == experiment
+
+
+async def test_temporal_outage_keeps_the_row_and_the_retry_starts_the_workflow(
+    api_settings: Settings, temporal_client: Client, api_sessions: sessionmaker[Session]
+) -> None:
+    body = appointment_body()
+    unreachable = api_settings.model_copy(update={"temporal_address": _closed_address()})
+    down_app = create_app(unreachable)  # no client: it must connect, and cannot
+    async with down_app.router.lifespan_context(down_app):
+        transport = httpx.ASGITransport(app=down_app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+            failed = await client.post("/v1/appointments", json=body)
+            health = await client.get("/healthz")
+
+    assert failed.status_code == 503
+    assert health.status_code == 503
+    assert health.json() == {"status": "degraded", "database": "ok", "temporal": "error"}
+    with api_sessions() as session:
+        row = session.scalars(
+            select(Appointment).where(Appointment.external_id == body["external_id"])
+        ).one()
+        appointment_id = row.id
+
+    up_app = create_app(api_settings, temporal_client=temporal_client)
+    async with up_app.router.lifespan_context(up_app):
+        transport = httpx.ASGITransport(app=up_app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+            retried = await client.post("/v1/appointments", json=body)
+
+    assert retried.status_code in (200, 201)
+    assert retried.json()["id"] == appointment_id
+    description = await temporal_client.get_workflow_handle(
+        workflow_id_for(appointment_id)
+    ).describe()
+    assert description.status is WorkflowExecutionStatus.RUNNING
+
+
+async def test_healthz_ok(api_client: httpx.AsyncClient) -> None:
+    response = await api_client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "temporal": "ok"}
+
+
+def _closed_address() -> str:
+    """host:port where nothing listens."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"127.0.0.1:{port}"
