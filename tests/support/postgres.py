@@ -21,6 +21,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -148,34 +149,56 @@ def throwaway_cluster() -> Iterator[str]:
     # As root, TMPDIR may be private (e.g. under /root); the server account needs to reach
     # its directory, and /tmp is world-traversable.
     root = Path(tempfile.mkdtemp(prefix="rebook-pg-", dir="/tmp" if run_as else None))
+    data_dir = root / "data"
+    stop = [*run_as, str(bin_dir / "pg_ctl"), "-D", str(data_dir), "-m", "immediate", "-w"]
+    watchdog = _start_cleanup_watchdog([*stop, "stop"], root)
     try:
         _hand_over(root)
-        data_dir = root / "data"
         _run([*run_as, str(bin_dir / "initdb"), *_initdb_args(data_dir)], cwd=root)
         port = _start(bin_dir, run_as, root, data_dir)
-        try:
-            admin_url = f"postgresql+psycopg://{SUPERUSER}@127.0.0.1:{port}/postgres"
-            PostgresServer(admin_url)._run_outside_transaction(
-                sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DEFAULT_DATABASE))
-            )
-            yield f"postgresql+psycopg://{SUPERUSER}@127.0.0.1:{port}/{DEFAULT_DATABASE}"
-        finally:
-            subprocess.run(
-                [
-                    *run_as,
-                    str(bin_dir / "pg_ctl"),
-                    "-D",
-                    str(data_dir),
-                    "-m",
-                    "immediate",
-                    "-w",
-                    "stop",
-                ],
-                cwd=root,
-                capture_output=True,
-                check=False,
-            )
+        admin_url = f"postgresql+psycopg://{SUPERUSER}@127.0.0.1:{port}/postgres"
+        PostgresServer(admin_url)._run_outside_transaction(
+            sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DEFAULT_DATABASE))
+        )
+        yield f"postgresql+psycopg://{SUPERUSER}@127.0.0.1:{port}/{DEFAULT_DATABASE}"
     finally:
+        _finish_cleanup(watchdog, [*stop, "stop"], root)
+
+
+# Runs in its own process and session: it blocks on a pipe from the test process and, at
+# EOF (normal teardown closes the pipe; a killed or crashed test run closes it too), stops
+# the server and deletes the cluster. A timed-out or SIGKILLed pytest thus leaves no
+# postgres running and no data directory behind.
+_WATCHDOG = """
+import shutil, subprocess, sys
+sys.stdin.buffer.read()
+stop_command, root = sys.argv[1:-1], sys.argv[-1]
+subprocess.run(stop_command, cwd=root, capture_output=True, check=False)
+shutil.rmtree(root, ignore_errors=True)
+"""
+WATCHDOG_TIMEOUT_S = 60
+
+
+def _start_cleanup_watchdog(stop_command: list[str], root: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-c", _WATCHDOG, *stop_command, str(root)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # Ctrl-C on the test run must not kill it before cleanup
+    )
+
+
+def _finish_cleanup(watchdog: subprocess.Popen[bytes], stop_command: list[str], root: Path) -> None:
+    assert watchdog.stdin is not None
+    watchdog.stdin.close()
+    try:
+        watchdog.wait(timeout=WATCHDOG_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        watchdog.kill()
+        watchdog.wait()
+    if root.exists():  # the watchdog did not get to it: clean up inline
+        subprocess.run(stop_command, cwd=root, capture_output=True, check=False)
         shutil.rmtree(root, ignore_errors=True)
 
 
