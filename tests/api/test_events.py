@@ -1,0 +1,177 @@
+"""Events from the booking platform, against a real Temporal dev server without a worker:
+signals land in the workflow's history whether or not anything processes them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import httpx
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.api.enums.v1 import EventType as HistoryEventType
+from temporalio.client import Client, WorkflowExecutionStatus
+
+from rebook import search_attributes as sa
+from rebook.db.models import Appointment, AppointmentEventRow
+from rebook.names import workflow_id_for
+from tests.api.payloads import appointment_body, future_iso
+
+
+async def _create(api_client: httpx.AsyncClient, **changes: Any) -> dict[str, Any]:
+    response = await api_client.post("/v1/appointments", json=appointment_body(**changes))
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+async def _signal_count(temporal_client: Client, workflow_id: str) -> int:
+    history = await temporal_client.get_workflow_handle(workflow_id).fetch_history()
+    return sum(
+        1
+        for event in history.events
+        if event.event_type == HistoryEventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED
+    )
+
+
+def _stored_events(sessions: sessionmaker[Session], appointment_id: str) -> list[str]:
+    with sessions() as session:
+        return list(
+            session.scalars(
+                select(AppointmentEventRow.event_id).where(
+                    AppointmentEventRow.appointment_id == appointment_id
+                )
+            )
+        )
+
+
+async def _close_as(
+    temporal_client: Client, sessions: sessionmaker[Session], appointment_id: str, status: str
+) -> None:
+    """Stand-in for a workflow that ran its course: stop it, and mirror its final status
+    as the workflow's record_status activity would have."""
+    await temporal_client.get_workflow_handle(workflow_id_for(appointment_id)).terminate()
+    with sessions() as session:
+        session.execute(
+            update(Appointment)
+            .where(Appointment.id == appointment_id)
+            .values(status=status, no_show_count=1, reschedule_count=2)
+        )
+        session.commit()
+
+
+async def test_event_is_accepted_and_signalled(
+    api_client: httpx.AsyncClient,
+    temporal_client: Client,
+    api_sessions: sessionmaker[Session],
+) -> None:
+    created = await _create(api_client)
+
+    response = await api_client.post(
+        f"/v1/appointments/{created['id']}/events",
+        json={"type": "missed", "event_id": "platform-1", "occurred_at": future_iso(days=-0.01)},
+    )
+
+    assert response.status_code == 202, response.text
+    assert response.json() == {
+        "appointment_id": created["id"],
+        "event_id": "platform-1",
+        "type": "missed",
+        "accepted": True,
+    }
+    assert _stored_events(api_sessions, created["id"]) == ["platform-1"]
+    assert await _signal_count(temporal_client, created["workflow_id"]) == 1
+
+
+async def test_same_event_id_twice_is_stored_once(
+    api_client: httpx.AsyncClient, api_sessions: sessionmaker[Session]
+) -> None:
+    created = await _create(api_client)
+    event = {"type": "rescheduled", "event_id": "platform-7", "new_starts_at": future_iso(days=5)}
+
+    first = await api_client.post(f"/v1/appointments/{created['id']}/events", json=event)
+    second = await api_client.post(f"/v1/appointments/{created['id']}/events", json=event)
+
+    assert (first.status_code, second.status_code) == (202, 202)
+    assert first.json() == second.json()
+    assert _stored_events(api_sessions, created["id"]) == ["platform-7"]
+
+
+async def test_event_without_event_id_gets_one(
+    api_client: httpx.AsyncClient, api_sessions: sessionmaker[Session]
+) -> None:
+    created = await _create(api_client)
+
+    response = await api_client.post(
+        f"/v1/appointments/{created['id']}/events", json={"type": "cancelled"}
+    )
+
+    assert response.status_code == 202
+    generated = response.json()["event_id"]
+    assert generated
+    assert _stored_events(api_sessions, created["id"]) == [generated]
+
+
+async def test_event_on_a_closed_appointment_is_409_with_its_status(
+    api_client: httpx.AsyncClient,
+    temporal_client: Client,
+    api_sessions: sessionmaker[Session],
+) -> None:
+    created = await _create(api_client)
+    await _close_as(temporal_client, api_sessions, created["id"], "lost")
+
+    response = await api_client.post(
+        f"/v1/appointments/{created['id']}/events", json={"type": "missed", "event_id": "late"}
+    )
+
+    assert response.status_code == 409
+    assert response.json()["detail"] == "appointment is closed (lost)"
+    assert _stored_events(api_sessions, created["id"]) == []  # refused, so not recorded
+
+
+async def test_reschedule_after_lost_rebooks_with_a_new_run(
+    api_client: httpx.AsyncClient,
+    temporal_client: Client,
+    api_sessions: sessionmaker[Session],
+) -> None:
+    created = await _create(api_client)
+    handle = temporal_client.get_workflow_handle(created["workflow_id"])
+    first_run = (await handle.describe()).run_id
+    await _close_as(temporal_client, api_sessions, created["id"], "lost")
+    new_starts_at = future_iso(days=10)
+
+    response = await api_client.post(
+        f"/v1/appointments/{created['id']}/events",
+        json={"type": "rescheduled", "event_id": "rebook-1", "new_starts_at": new_starts_at},
+    )
+
+    assert response.status_code == 202, response.text
+    description = await handle.describe()
+    assert description.status is WorkflowExecutionStatus.RUNNING
+    assert description.run_id != first_run
+    assert description.typed_search_attributes.get(sa.RESCHEDULE_COUNT) == 3
+    assert description.typed_search_attributes.get(sa.NO_SHOW_COUNT) == 1
+    assert description.typed_search_attributes.get(sa.APPOINTMENT_STATUS) == "scheduled"
+    with api_sessions() as session:
+        row = session.get(Appointment, created["id"])
+        assert row is not None
+        assert (row.status, row.reschedule_count) == ("scheduled", 3)
+        assert row.starts_at == datetime.fromisoformat(new_starts_at)
+    assert _stored_events(api_sessions, created["id"]) == ["rebook-1"]
+
+
+async def test_reschedule_after_attended_is_409(
+    api_client: httpx.AsyncClient,
+    temporal_client: Client,
+    api_sessions: sessionmaker[Session],
+) -> None:
+    created = await _create(api_client)
+    await _close_as(temporal_client, api_sessions, created["id"], "attended")
+
+    response = await api_client.post(
+        f"/v1/appointments/{created['id']}/events",
+        json={"type": "rescheduled", "new_starts_at": future_iso(days=4)},
+    )
+
+    assert response.status_code == 409
+    assert response.json()["detail"] == "appointment is closed (attended)"
