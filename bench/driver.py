@@ -1,0 +1,65 @@
+"""A closed-loop load driver: `concurrency` jobs in flight until `n` have run.
+
+Closed loop (a new job starts only when one finishes) measures the sustainable rate
+without letting an unbounded backlog turn a throughput test into a queueing test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+ERRORS_KEPT = 5
+
+
+@dataclass
+class LoopResult(Generic[T]):
+    results: list[T] = field(default_factory=list)
+    error_count: int = 0
+    errors: list[str] = field(default_factory=list)  # the first few, for the report
+    # From the first job's start to the last job's end; a timed-out tail is not counted.
+    elapsed_s: float = 0.0
+    timed_out: bool = False
+
+    @property
+    def completed(self) -> int:
+        return len(self.results)
+
+
+async def closed_loop(
+    n: int,
+    concurrency: int,
+    job: Callable[[int], Awaitable[T]],
+    timeout_s: float,
+) -> LoopResult[T]:
+    out: LoopResult[T] = LoopResult()
+    next_index = 0
+    start = time.perf_counter()
+    last_done = start
+
+    async def lane() -> None:
+        nonlocal next_index, last_done
+        while next_index < n:
+            index = next_index
+            next_index += 1  # no await in between: the event loop makes this atomic
+            try:
+                out.results.append(await job(index))
+            except Exception as exc:
+                out.error_count += 1
+                if len(out.errors) < ERRORS_KEPT:
+                    out.errors.append(f"#{index}: {type(exc).__name__}: {exc}")
+            last_done = time.perf_counter()
+
+    lanes = [asyncio.create_task(lane()) for _ in range(min(concurrency, n))]
+    _done, pending = await asyncio.wait(lanes, timeout=timeout_s)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    out.timed_out = bool(pending)
+    out.elapsed_s = last_done - start
+    return out
