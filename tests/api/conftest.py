@@ -8,6 +8,7 @@ Reusable elsewhere by importing them into a conftest.py:
 from __future__ import annotations
 
 import shutil
+import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -93,6 +94,23 @@ async def api_client(api_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=api_app)
         async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
             yield client
+
+
+@pytest.fixture
+async def down_api_client(api_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The same app and database, but Temporal unreachable (nothing listens there)."""
+    app = create_app(api_settings.model_copy(update={"temporal_address": _closed_address()}))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+            yield client
+
+
+def _closed_address() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"127.0.0.1:{port}"
 
 
 @pytest.fixture

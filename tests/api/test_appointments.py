@@ -3,7 +3,6 @@ workflow is visible through describe() before anything polls its task queue)."""
 
 from __future__ import annotations
 
-import socket
 from datetime import datetime
 
 import httpx
@@ -11,7 +10,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client, WorkflowExecutionStatus
 
-from api.app import create_app
 from rebook import search_attributes as sa
 from rebook.db.models import Appointment, Contact
 from rebook.names import workflow_id_for
@@ -108,31 +106,23 @@ async def test_experiment_variant_is_assigned_and_stored(api_client: httpx.Async
 
 
 async def test_temporal_outage_keeps_the_row_and_the_retry_starts_the_workflow(
-    api_settings: Settings, temporal_client: Client, api_sessions: sessionmaker[Session]
+    api_client: httpx.AsyncClient,
+    down_api_client: httpx.AsyncClient,
+    temporal_client: Client,
+    api_sessions: sessionmaker[Session],
 ) -> None:
     body = appointment_body()
-    unreachable = api_settings.model_copy(update={"temporal_address": _closed_address()})
-    down_app = create_app(unreachable)  # no client: it must connect, and cannot
-    async with down_app.router.lifespan_context(down_app):
-        transport = httpx.ASGITransport(app=down_app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
-            failed = await client.post("/v1/appointments", json=body)
-            health = await client.get("/healthz")
+
+    failed = await down_api_client.post("/v1/appointments", json=body)
 
     assert failed.status_code == 503
-    assert health.status_code == 503
-    assert health.json() == {"status": "degraded", "database": "ok", "temporal": "error"}
     with api_sessions() as session:
         row = session.scalars(
             select(Appointment).where(Appointment.external_id == body["external_id"])
         ).one()
         appointment_id = row.id
 
-    up_app = create_app(api_settings, temporal_client=temporal_client)
-    async with up_app.router.lifespan_context(up_app):
-        transport = httpx.ASGITransport(app=up_app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
-            retried = await client.post("/v1/appointments", json=body)
+    retried = await api_client.post("/v1/appointments", json=body)
 
     assert retried.status_code in (200, 201)
     assert retried.json()["id"] == appointment_id
@@ -142,15 +132,13 @@ async def test_temporal_outage_keeps_the_row_and_the_retry_starts_the_workflow(
     assert description.status is WorkflowExecutionStatus.RUNNING
 
 
+async def test_healthz_reports_temporal_down(down_api_client: httpx.AsyncClient) -> None:
+    response = await down_api_client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "degraded", "database": "ok", "temporal": "error"}
+
+
 async def test_healthz_ok(api_client: httpx.AsyncClient) -> None:
     response = await api_client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok", "temporal": "ok"}
-
-
-def _closed_address() -> str:
-    """host:port where nothing listens."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"127.0.0.1:{port}"

@@ -175,3 +175,48 @@ async def test_reschedule_after_attended_is_409(
 
     assert response.status_code == 409
     assert response.json()["detail"] == "appointment is closed (attended)"
+
+
+async def test_event_starts_a_workflow_the_create_never_got_started(
+    api_client: httpx.AsyncClient,
+    down_api_client: httpx.AsyncClient,
+    temporal_client: Client,
+    api_sessions: sessionmaker[Session],
+) -> None:
+    body = appointment_body()
+    assert (await down_api_client.post("/v1/appointments", json=body)).status_code == 503
+    # The platform never retried the create, but it knows the appointment from elsewhere.
+    fetched = _appointment_id_for(api_sessions, body["external_id"])
+
+    response = await api_client.post(
+        f"/v1/appointments/{fetched}/events", json={"type": "missed", "event_id": "m-1"}
+    )
+
+    assert response.status_code == 202, response.text
+    description = await temporal_client.get_workflow_handle(workflow_id_for(fetched)).describe()
+    assert description.status is WorkflowExecutionStatus.RUNNING
+    assert await _signal_count(temporal_client, workflow_id_for(fetched)) == 1
+
+
+async def test_event_while_temporal_is_down_is_503_and_kept_for_the_retry(
+    api_client: httpx.AsyncClient,
+    down_api_client: httpx.AsyncClient,
+    temporal_client: Client,
+    api_sessions: sessionmaker[Session],
+) -> None:
+    created = await _create(api_client)
+    event = {"type": "missed", "event_id": "during-outage"}
+
+    failed = await down_api_client.post(f"/v1/appointments/{created['id']}/events", json=event)
+    retried = await api_client.post(f"/v1/appointments/{created['id']}/events", json=event)
+
+    assert (failed.status_code, retried.status_code) == (503, 202)
+    assert _stored_events(api_sessions, created["id"]) == ["during-outage"]
+    assert await _signal_count(temporal_client, created["workflow_id"]) == 1
+
+
+def _appointment_id_for(sessions: sessionmaker[Session], external_id: str) -> str:
+    with sessions() as session:
+        return session.scalars(
+            select(Appointment.id).where(Appointment.external_id == external_id)
+        ).one()
