@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from sqlalchemy.engine import make_url
 from temporalio.client import Client
 
 from rebook.search_attributes import cli_flags
@@ -137,13 +138,29 @@ def wait_for_temporal(temporal: Child, address: str, namespace: str) -> None:
         time.sleep(0.5)
 
 
+def port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
 def wait_for_port(host: str, port: int, timeout_s: float) -> bool:
     deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=1):
-            return True
+    while not port_open(host, port):
+        if time.monotonic() > deadline:
+            return False
         time.sleep(0.3)
-    return False
+    return True
+
+
+def sqlite_dir(database_url: str) -> Path | None:
+    """Directory of a file-based SQLite database (SQLite creates the file, not the dir)."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database).parent
 
 
 def banner(settings: Settings, ui_port: int) -> None:
@@ -167,6 +184,9 @@ def main() -> int:
     temporal_port = int(os.environ.get("REBOOK_TEMPORAL_PORT", "7233"))
     ui_port = int(os.environ.get("REBOOK_UI_PORT", "8233"))
     data_dir.mkdir(parents=True, exist_ok=True)
+    db_dir = sqlite_dir(settings.database_url)
+    if db_dir is not None:
+        db_dir.mkdir(parents=True, exist_ok=True)
 
     address = f"127.0.0.1:{temporal_port}"
     # Children read Settings themselves; point them at the server we are about to start.
@@ -182,6 +202,16 @@ def main() -> int:
     children: list[Child] = []
     exit_code = 0
     try:
+        # Fail loudly instead of silently talking to someone else's server on that port
+        # (typically a `make run` still running in another terminal).
+        for what, host, port in (
+            ("Temporal", "127.0.0.1", temporal_port),
+            ("Temporal UI", "127.0.0.1", ui_port),
+            ("API", settings.api_host, settings.api_port),
+        ):
+            if port_open(host, port):
+                raise StartupError(f"{what} port {host}:{port} is already in use")
+
         say("devstack", "migrating database to head")
         subprocess.run([sys.executable, "-m", "rebook.db.migrate"], cwd=ROOT, env=env, check=True)
 
