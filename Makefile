@@ -14,7 +14,7 @@ STAMP  := $(VENV)/.installed-$(PYPROJECT_HASH)
 help:
 	@echo "make run        start Temporal dev server + worker + API (state in .data/)"
 	@echo "make test       ruff, mypy, pytest (what .ci/run runs)"
-	@echo "make bench      run the benchmark (python -m bench)"
+	@echo "make bench      run the benchmark (python -m bench \$$BENCH_ARGS, e.g. --quick)"
 	@echo "make install    create .venv and install '.[dev]' (only when pyproject changes)"
 	@echo "make lint | typecheck | migrate | clean | clean-data | distclean"
 
@@ -40,8 +40,10 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# e.g. make bench BENCH_ARGS="--quick" or BENCH_ARGS="-n 500 --concurrency 50"
+BENCH_ARGS ?=
 bench: install
-	$(PYTHON) -m bench
+	$(PYTHON) -m bench $(BENCH_ARGS)
 
 # Alembic to head on DATABASE_URL (the default SQLite file lives in .data/).
 migrate: install
