@@ -1,0 +1,101 @@
+"""End to end: the API in front of the real workflow and activities (outbox senders), on
+the real Temporal dev server. Waits poll for an outcome; nothing asserts on durations."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from rebook.contracts import AppointmentOutcome
+from tests.api.payloads import appointment_body
+
+T = TypeVar("T")
+
+pytestmark = pytest.mark.usefixtures("appointment_worker")
+
+
+async def _eventually(
+    probe: Callable[[], Awaitable[T]], done: Callable[[T], bool], attempts: int = 100
+) -> T:
+    for _ in range(attempts):
+        value = await probe()
+        if done(value):
+            return value
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"condition never held; last value: {value!r}")
+
+
+async def _create(api_client: httpx.AsyncClient, **changes: Any) -> dict[str, Any]:
+    response = await api_client.post("/v1/appointments", json=appointment_body(**changes))
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+async def _json(api_client: httpx.AsyncClient, path: str) -> Any:
+    response = await api_client.get(path)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_running_workflow_answers_progress_and_sends_the_confirmation(
+    api_client: httpx.AsyncClient, appointment_worker: Worker
+) -> None:
+    created = await _create(api_client)
+    path = f"/v1/appointments/{created['id']}"
+
+    communications = await _eventually(lambda: _json(api_client, f"{path}/communications"), bool)
+    detail = await _json(api_client, path)
+
+    assert communications[0]["step"] == "confirmation"
+    assert communications[0]["channel"] == "email"
+    assert communications[0]["to_address"] == "ada@example.com"
+    assert detail["progress_source"] == "workflow"
+    assert detail["status"] == "scheduled"
+    assert detail["next_step"] is not None
+    assert detail["starts_at"] == created["starts_at"]
+    assert [c["id"] for c in detail["communications"]] == [c["id"] for c in communications]
+
+
+async def test_cancelled_appointment_closes_and_refuses_later_events(
+    api_client: httpx.AsyncClient, temporal_client: Client
+) -> None:
+    created = await _create(api_client)
+
+    cancelled = await api_client.post(
+        f"/v1/appointments/{created['id']}/events", json={"type": "cancelled", "reason": "busy"}
+    )
+    assert cancelled.status_code == 202
+    handle = temporal_client.get_workflow_handle(
+        created["workflow_id"], result_type=AppointmentOutcome
+    )
+    outcome = await handle.result()
+    assert outcome.status == "cancelled"
+
+    late = await api_client.post(
+        f"/v1/appointments/{created['id']}/events", json={"type": "missed"}
+    )
+    assert late.status_code == 409
+    assert late.json()["detail"] == "appointment is closed (cancelled)"
+    detail = await _json(api_client, f"/v1/appointments/{created['id']}")
+    assert detail["progress_source"] == "database"
+    assert detail["status"] == "cancelled"
+
+
+async def test_app_booking_lands_in_the_contact_inbox(api_client: httpx.AsyncClient) -> None:
+    body = appointment_body(booked_via="app")
+    body["contact"]["preferred_channel"] = "in_app"
+    contact_id = body["contact"]["id"]
+    in_app = await api_client.post("/v1/appointments", json=body)
+    assert in_app.status_code == 201, in_app.text
+
+    inbox = await _eventually(lambda: _json(api_client, f"/v1/contacts/{contact_id}/inbox"), bool)
+
+    assert inbox[0]["appointment_id"] == in_app.json()["id"]
+    assert inbox[0]["read_at"] is None
