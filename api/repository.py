@@ -152,6 +152,14 @@ class ApiRepository:
         then answers as a replay of that one).
         """
         try:
+            return self._insert_appointment(new)
+        except IntegrityError:
+            # Most likely a concurrent booking created the same contact first; the second
+            # attempt finds it and updates it instead.
+            return self._insert_appointment(new)
+
+    def _insert_appointment(self, new: NewAppointment) -> AppointmentRecord | None:
+        try:
             self._upsert_contact(new.contact)
             # No ORM relationship orders the inserts, so the contact goes first by hand.
             self._session.flush()
