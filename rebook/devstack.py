@@ -134,7 +134,7 @@ def wait_for_temporal(temporal: Child, address: str, namespace: str) -> None:
         if not temporal.alive():
             raise StartupError(f"temporal exited with {temporal.proc.returncode} during startup")
         if time.monotonic() > deadline:
-            raise StartupError(f"temporal frontend at {address} not answering after 60 s")
+            raise StartupError(f"no Temporal frontend at {address} after {STARTUP_TIMEOUT_S:.0f} s")
         time.sleep(0.5)
 
 
