@@ -78,6 +78,7 @@ class MessagingActivities:
             html_body=content.html_body,
             to_name=address.to_name,
             contact_id=request.appointment.contact.id,
+            step=request.step,
         )
         try:
             receipt = sender.send(message)

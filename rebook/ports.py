@@ -25,6 +25,7 @@ class RenderedMessage:
     html_body: str | None = None  # email only
     to_name: str | None = None
     contact_id: str | None = None
+    step: str | None = None  # sequence step, for provider-side reporting (categories)
 
 
 @dataclass(frozen=True)

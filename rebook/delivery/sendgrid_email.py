@@ -84,10 +84,8 @@ class SendGridEmailSender:
 
 def _categories(message: RenderedMessage) -> list[str]:
     # SendGrid stats are grouped by category; the step ("reminder_24h", ...) is the useful
-    # grouping. RenderedMessage may not carry the step (ports.py is not ours to extend),
-    # so read it when present rather than guessing it from the idempotency key's format.
-    step = getattr(message, "step", None)
-    return [APP_CATEGORY, str(step)] if step else [APP_CATEGORY]
+    # grouping.
+    return [APP_CATEGORY, message.step] if message.step else [APP_CATEGORY]
 
 
 def _classify(err: HTTPError) -> TransientDeliveryError | PermanentDeliveryError:

@@ -115,3 +115,19 @@ async def test_unsubscribed_contact_is_not_texted_again(
     assert len(fake_twilio.requests) == 1  # only the reminder that revealed the opt-out
     await provider_harness.signal(handle, EventType.CANCELLED)
     await handle.result()
+
+
+async def test_email_carries_idempotency_key_and_step_category(
+    provider_harness: Harness, fake_sendgrid: FakeSendGrid
+) -> None:
+    now = await provider_harness.now()
+    details = appointment(
+        appointment_id="apt_categories", external_id="x4", starts_at=now + timedelta(days=3)
+    )
+    handle = await provider_harness.start(details)
+    await provider_harness.env.sleep(timedelta(seconds=30))
+    [mail] = fake_sendgrid.mails
+    assert sorted(mail["categories"]) == ["confirmation", "rebook"]  # SDK orders them
+    assert mail["custom_args"]["idempotency_key"].startswith("apt_categories:confirmation@")
+    await provider_harness.signal(handle, EventType.CANCELLED)
+    await handle.result()
