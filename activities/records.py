@@ -7,6 +7,7 @@ pure; the SQL ledger is built in the worker and handed in.
 from __future__ import annotations
 
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from rebook.contracts import Ack, NoShowRecord, NoShowTally, StatusUpdate
 from rebook.ports import AppointmentLedger
@@ -23,5 +24,11 @@ class RecordActivities:
 
     @activity.defn(name="record_status")
     def record_status(self, update: StatusUpdate) -> Ack:
-        self._ledger.record_status(update)
+        try:
+            self._ledger.record_status(update)
+        except LookupError as err:
+            # No row to mirror into: retrying cannot create one.
+            raise ApplicationError(
+                str(err), type="AppointmentNotFound", non_retryable=True
+            ) from err
         return Ack()

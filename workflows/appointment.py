@@ -229,7 +229,13 @@ class AppointmentWorkflow:
             ]
         )
         upcoming = self._pending()
-        nxt = upcoming[0] if upcoming else None
+        try:
+            await self._mirror(upcoming[0] if upcoming else None)
+        except ActivityError as err:
+            # The mirror serves listings only; the sequence must go on without it.
+            workflow.logger.warning("status mirror not updated: %s", err.cause or err)
+
+    async def _mirror(self, nxt: PlannedStep | None) -> None:
         await workflow.execute_activity_method(
             RecordActivities.record_status,
             StatusUpdate(
