@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -97,3 +98,8 @@ async def main() -> None:
 
 if __name__ == "__main__":
     asyncio.run(main())
+    # The worker has drained and stopped. Skip interpreter teardown: the Temporal core
+    # runtime's threads can abort it ("PyGILState_Release", temporalio/sdk-python#300),
+    # which would turn a clean Ctrl-C into a crash report.
+    logging.shutdown()
+    os._exit(0)
