@@ -21,6 +21,9 @@ def parse_config(argv: list[str]) -> BenchConfig:
     parser.add_argument("--activity-threads", type=int, help="Settings.activity_threads")
     parser.add_argument("--poll-ms", type=float, help="follow-up watcher poll interval")
     parser.add_argument("--api-mode", choices=["thread", "subprocess"])
+    parser.add_argument(
+        "--api-threads", type=int, help="anyio thread pool size in the API (0: anyio default)"
+    )
     args = parser.parse_args(argv)
     config = BenchConfig.quick() if args.quick else BenchConfig()
     changes: dict[str, object] = {
@@ -30,6 +33,7 @@ def parse_config(argv: list[str]) -> BenchConfig:
         "activity_threads": args.activity_threads,
         "poll_interval_s": args.poll_ms / 1000 if args.poll_ms is not None else None,
         "api_mode": args.api_mode,
+        "api_threads": args.api_threads,
     }
     return dataclasses.replace(config, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
 

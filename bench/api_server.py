@@ -1,6 +1,6 @@
 """Serves the real API for the bench, in a thread of this process or as a subprocess.
 
-    python -m bench.api_server '<Settings as JSON>'
+    python -m bench.api_server '<Settings as JSON>' [API threads, 0 = anyio's default]
 
 A subprocess gets its own interpreter and GIL, as the API has in production; on a 2-core
 machine sharing one GIL with the worker's workflow sandbox would tax both. The thread mode
@@ -9,6 +9,7 @@ exists for comparison (--api-mode thread) and for environments that cannot fork.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import signal
@@ -20,6 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 import uvicorn
 
 from rebook.settings import Settings
@@ -54,9 +56,10 @@ def _uvicorn_config(settings: Settings) -> uvicorn.Config:
 class ApiServer:
     """Start with start(), stop with stop(); base_url is ready once start() returns."""
 
-    def __init__(self, settings: Settings, mode: str) -> None:
+    def __init__(self, settings: Settings, mode: str, threads: int = 0) -> None:
         self._settings = settings
         self._mode = mode
+        self._threads = threads
         self._proc: subprocess.Popen[bytes] | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -67,13 +70,24 @@ class ApiServer:
 
     def start(self) -> None:
         if self._mode == "thread":
-            self._server = uvicorn.Server(_uvicorn_config(self._settings))
+            server = uvicorn.Server(_uvicorn_config(self._settings))
+            self._server = server
             # uvicorn installs signal handlers only on the main thread, so Ctrl-C stays ours.
-            self._thread = threading.Thread(target=self._server.run, name="bench-api", daemon=True)
+            self._thread = threading.Thread(
+                target=lambda: asyncio.run(_serve(server, self._threads)),
+                name="bench-api",
+                daemon=True,
+            )
             self._thread.start()
         else:
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", "bench.api_server", self._settings.model_dump_json()],
+                [
+                    sys.executable,
+                    "-m",
+                    "bench.api_server",
+                    self._settings.model_dump_json(),
+                    str(self._threads),
+                ],
                 cwd=ROOT,  # bench/ is not an installed package; api/ and rebook/ are
                 stdin=subprocess.DEVNULL,
             )
@@ -109,13 +123,24 @@ class ApiServer:
         raise RuntimeError(f"API not listening on {address} after {STARTUP_TIMEOUT_S:.0f} s")
 
 
+async def _serve(server: uvicorn.Server, threads: int) -> None:
+    if threads:
+        # Sync route work (SQLAlchemy) runs on anyio's default pool of 40 threads. A request
+        # holding SQLite's write lock across two pool hops can wait for a thread that every
+        # other request occupies while queueing for that same lock: --api-threads above the
+        # bench's concurrency removes that stall (see the report's findings).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+    await server.serve()
+
+
 def main(argv: list[str]) -> int:
     overrides: dict[str, Any] = json.loads(argv[1])
     settings = Settings(**overrides)
     # uvicorn shuts down gracefully on our SIGINT, then re-raises it; that is the
     # expected way out, not an error worth a traceback.
+    threads = int(argv[2]) if len(argv) > 2 else 0
     with contextlib.suppress(KeyboardInterrupt):
-        uvicorn.Server(_uvicorn_config(settings)).run()
+        asyncio.run(_serve(uvicorn.Server(_uvicorn_config(settings)), threads))
     return 0
 
 

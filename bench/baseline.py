@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from bench import cpu
 from bench.config import BenchConfig
 from bench.driver import LoopResult, closed_loop
 from bench.noop_workflow import NoopWorkflow
@@ -23,4 +24,7 @@ async def run_baseline(stack: Stack, config: BenchConfig) -> LoopResult[int]:
     async with noop_worker(stack.client, stack.settings, task_queue):
         # Offset ids so warm-up and measured workflows never collide.
         await closed_loop(config.warmup, config.concurrency, lambda i: one(-1 - i), 60.0)
-        return await closed_loop(config.n, config.concurrency, one, config.phase_timeout_s)
+        before = cpu.snapshot()
+        result = await closed_loop(config.n, config.concurrency, one, config.phase_timeout_s)
+        result.cpu_s = cpu.used_since(before)
+        return result

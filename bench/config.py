@@ -35,6 +35,11 @@ class BenchConfig:
     # "subprocess" gives the API its own interpreter (its own GIL, like production);
     # "thread" keeps everything in one process.
     api_mode: ApiMode = "subprocess"
+    # anyio's thread pool size in the API process (0 keeps anyio's default of 40). At 40
+    # and 50 requests in flight the API stalls for SQLite's 30 s busy_timeout: a request
+    # holds the write lock (BEGIN IMMEDIATE even for reads) while it waits for a pool
+    # thread that lock waiters occupy. Above the concurrency that cannot happen.
+    api_threads: int = 128
     results_path: Path | None = RESULTS_PATH
 
     @classmethod

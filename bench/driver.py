@@ -25,6 +25,8 @@ class LoopResult(Generic[T]):
     # From the first job's start to the last job's end; a timed-out tail is not counted.
     elapsed_s: float = 0.0
     timed_out: bool = False
+    # CPU seconds per process during the measured loop (bench.cpu), filled in by the phase.
+    cpu_s: dict[str, float] = field(default_factory=dict)
 
     @property
     def completed(self) -> int:

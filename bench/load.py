@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from bench import cpu
 from bench.config import BenchConfig
 from bench.driver import LoopResult, closed_loop
 from bench.stack import Stack
@@ -95,9 +96,12 @@ async def run_rebook(stack: Stack, config: BenchConfig) -> LoopResult[Appointmen
             lambda i: book_and_miss(http, watcher, f"{run}w", i),
             60.0,
         )
-        return await closed_loop(
+        before = cpu.snapshot()
+        result = await closed_loop(
             config.n,
             config.concurrency,
             lambda i: book_and_miss(http, watcher, run, i),
             config.phase_timeout_s,
         )
+        result.cpu_s = cpu.used_since(before)
+        return result

@@ -44,6 +44,8 @@ def build_result(
             "n": config.n,
             "concurrency": config.concurrency,
             "api_mode": config.api_mode,
+            "api_threads": config.api_threads,
+            "activity_threads": config.activity_threads,
             "poll_interval_ms": config.poll_interval_s * 1000,
             "baseline": _phase(baseline),
             "rebook": _phase(rebook),
@@ -61,6 +63,14 @@ def _phase(result: LoopResult[Any]) -> dict[str, Any]:
         "first_errors": result.errors,
         "elapsed_s": round(result.elapsed_s, 2),
         "timed_out": result.timed_out,
+        "cpu_s": result.cpu_s,
+        # CPU per completed unit: the cost that caps throughput on a small machine.
+        "cpu_ms_per_unit": {
+            name: round(seconds * 1000 / result.completed, 1)
+            for name, seconds in result.cpu_s.items()
+        }
+        if result.completed
+        else {},
     }
 
 
@@ -87,6 +97,10 @@ def human_lines(result: dict[str, Any]) -> Sequence[str]:
         )
     for phase in ("baseline", "rebook"):
         info = d[phase]
+        if info["cpu_ms_per_unit"]:
+            busy = sum(info["cpu_s"].values()) / info["elapsed_s"] if info["elapsed_s"] else 0.0
+            per_unit = "  ".join(f"{k} {v}" for k, v in sorted(info["cpu_ms_per_unit"].items()))
+            lines.append(f"  cpu {phase:<8} {busy:4.2f} cores busy; ms per unit: {per_unit}")
         if info["errors"] or info["timed_out"]:
             lines.append(
                 f"  WARNING {phase}: {info['errors']} errors, timed out: {info['timed_out']}"

@@ -77,7 +77,7 @@ async def running_stack(config: BenchConfig) -> AsyncIterator[Stack]:
         async with env:
             address = env.client.service_client.config.target_host
             settings = bench_settings(config, database_url, address)
-            api = ApiServer(settings, config.api_mode)
+            api = ApiServer(settings, config.api_mode, config.api_threads)
             await asyncio.to_thread(api.start)
             reader = read_engine(database_url)
             try:
