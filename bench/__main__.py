@@ -24,6 +24,9 @@ def parse_config(argv: list[str]) -> BenchConfig:
     parser.add_argument(
         "--api-threads", type=int, help="anyio thread pool size in the API (0: anyio default)"
     )
+    parser.add_argument(
+        "--unsandboxed", action="store_true", help="experiment: workers without the sandbox"
+    )
     args = parser.parse_args(argv)
     config = BenchConfig.quick() if args.quick else BenchConfig()
     changes: dict[str, object] = {
@@ -34,6 +37,7 @@ def parse_config(argv: list[str]) -> BenchConfig:
         "poll_interval_s": args.poll_ms / 1000 if args.poll_ms is not None else None,
         "api_mode": args.api_mode,
         "api_threads": args.api_threads,
+        "unsandboxed": args.unsandboxed or None,
     }
     return dataclasses.replace(config, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
 

@@ -21,7 +21,7 @@ async def run_baseline(stack: Stack, config: BenchConfig) -> LoopResult[int]:
             NoopWorkflow.run, index, id=f"bench-noop-{run}-{index}", task_queue=task_queue
         )
 
-    async with noop_worker(stack.client, stack.settings, task_queue):
+    async with noop_worker(stack.client, stack.settings, task_queue, config.unsandboxed):
         # Offset ids so warm-up and measured workflows never collide.
         await closed_loop(config.warmup, config.concurrency, lambda i: one(-1 - i), 60.0)
         before = cpu.snapshot()

@@ -40,6 +40,8 @@ class BenchConfig:
     # holds the write lock (BEGIN IMMEDIATE even for reads) while it waits for a pool
     # thread that lock waiters occupy. Above the concurrency that cannot happen.
     api_threads: int = 128
+    # Experiment: run both workers without the workflow sandbox (measures its CPU cost).
+    unsandboxed: bool = False
     results_path: Path | None = RESULTS_PATH
 
     @classmethod

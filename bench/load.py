@@ -86,7 +86,7 @@ async def run_rebook(stack: Stack, config: BenchConfig) -> LoopResult[Appointmen
         max_connections=config.concurrency, max_keepalive_connections=config.concurrency
     )
     async with (
-        rebook_worker(stack.client, stack.settings),
+        rebook_worker(stack.client, stack.settings, config.unsandboxed),
         httpx.AsyncClient(base_url=stack.api_url, limits=limits, timeout=HTTP_TIMEOUT_S) as http,
         watching(stack.reader, config.poll_interval_s) as watcher,
     ):

@@ -46,6 +46,7 @@ def build_result(
             "api_mode": config.api_mode,
             "api_threads": config.api_threads,
             "activity_threads": config.activity_threads,
+            "unsandboxed": config.unsandboxed,
             "poll_interval_ms": config.poll_interval_s * 1000,
             "baseline": _phase(baseline),
             "rebook": _phase(rebook),

@@ -9,27 +9,51 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from bench.noop_workflow import NoopWorkflow, noop_activity
 from rebook.settings import Settings
 from worker import build_activities, build_worker
+from workflows.appointment import AppointmentWorkflow
+
+
+def _runner(unsandboxed: bool) -> WorkflowRunner:
+    # SandboxedWorkflowRunner() is Worker's own default.
+    return UnsandboxedWorkflowRunner() if unsandboxed else SandboxedWorkflowRunner()
 
 
 @asynccontextmanager
-async def rebook_worker(client: Client, settings: Settings) -> AsyncIterator[Worker]:
-    """worker.py's own construction: real workflow, real activities, outbox senders."""
+async def rebook_worker(
+    client: Client, settings: Settings, unsandboxed: bool = False
+) -> AsyncIterator[Worker]:
+    """worker.py's own construction: real workflow, real activities, outbox senders.
+
+    unsandboxed (experiment, --unsandboxed): the same arguments as worker.build_worker
+    plus UnsandboxedWorkflowRunner, to measure what the workflow sandbox costs."""
     activities = build_activities(settings)
-    with ThreadPoolExecutor(max_workers=settings.activity_threads) as executor:
-        worker = build_worker(
-            client, settings.task_queue, activities, executor, settings.activity_threads
-        )
+    threads = settings.activity_threads
+    with ThreadPoolExecutor(max_workers=threads) as executor:
+        if unsandboxed:
+            worker = Worker(
+                client,
+                task_queue=settings.task_queue,
+                workflows=[AppointmentWorkflow],
+                activities=activities.functions(),
+                activity_executor=executor,
+                max_concurrent_activities=threads,
+                workflow_runner=_runner(unsandboxed),
+            )
+        else:
+            worker = build_worker(client, settings.task_queue, activities, executor, threads)
         async with worker:
             yield worker
 
 
 @asynccontextmanager
-async def noop_worker(client: Client, settings: Settings, task_queue: str) -> AsyncIterator[Worker]:
+async def noop_worker(
+    client: Client, settings: Settings, task_queue: str, unsandboxed: bool = False
+) -> AsyncIterator[Worker]:
     with ThreadPoolExecutor(max_workers=settings.activity_threads) as executor:
         worker = Worker(
             client,
@@ -38,6 +62,7 @@ async def noop_worker(client: Client, settings: Settings, task_queue: str) -> As
             activities=[noop_activity],
             activity_executor=executor,
             max_concurrent_activities=settings.activity_threads,
+            workflow_runner=_runner(unsandboxed),
         )
         async with worker:
             yield worker
