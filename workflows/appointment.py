@@ -9,6 +9,7 @@ rebook.sequence and rebook.lifecycle; this module only orchestrates.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
@@ -28,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
         DeliveryRequest,
         FollowUpPolicy,
         NoShowRecord,
+        NoShowTally,
         PlannedStepView,
         ProgressRequest,
         SequenceState,
@@ -57,6 +59,9 @@ class AppointmentWorkflow:
             starts_at=input.appointment.starts_at,
             armed_at=workflow.now(),
         )
+        # The API wrote the fresh appointment's row, and a continued run's predecessor
+        # published its state before handing over: nothing to mirror until it changes.
+        self._mirrored = self._signature()
 
     # ------------------------------------------------------------------ handlers
 
@@ -96,7 +101,7 @@ class AppointmentWorkflow:
 
     @workflow.run
     async def run(self, input: AppointmentWorkflowInput) -> AppointmentOutcome:
-        await self._publish_progress()
+        self._upsert_search_attributes()
         while not self._state.status.is_final:
             if self._state.inbox:
                 await self._apply_next_event()
@@ -137,19 +142,9 @@ class AppointmentWorkflow:
         if not decision.accepted:
             return
         if decision.record_no_show:
-            tally = await workflow.execute_activity_method(
-                RecordActivities.record_no_show,
-                NoShowRecord(
-                    appointment_id=self._appointment.appointment_id,
-                    contact_id=self._appointment.contact.id,
-                    occurrence_key=(
-                        f"{self._appointment.appointment_id}@{stamp(self._state.starts_at)}"
-                    ),
-                    missed_at=event.received_at,
-                ),
-                start_to_close_timeout=RECORD_TIMEOUT,
-                retry_policy=RECORD_RETRY,
-            )
+            # The first follow-up waits on the tally (it picks first-time or repeat copy);
+            # the mirror write runs alongside rather than before it.
+            tally, _ = await asyncio.gather(self._record_no_show(event), self._publish_progress())
             self._state.contact_no_show_total = tally.contact_no_show_total
         if decision.send_cancellation_notice:
             await self._run_step(cancellation_notice(self._appointment, workflow.now()))
@@ -159,6 +154,21 @@ class AppointmentWorkflow:
         if decision.rearm:
             # A fresh run per schedule keeps history bounded however often it moves.
             await self._continue_as_new()
+
+    async def _record_no_show(self, event: AppointmentEvent) -> NoShowTally:
+        return await workflow.execute_activity_method(
+            RecordActivities.record_no_show,
+            NoShowRecord(
+                appointment_id=self._appointment.appointment_id,
+                contact_id=self._appointment.contact.id,
+                occurrence_key=(
+                    f"{self._appointment.appointment_id}@{stamp(self._state.starts_at)}"
+                ),
+                missed_at=event.received_at,
+            ),
+            start_to_close_timeout=RECORD_TIMEOUT,
+            retry_policy=RECORD_RETRY,
+        )
 
     # ------------------------------------------------------------------ steps
 
@@ -216,8 +226,27 @@ class AppointmentWorkflow:
     def _pending(self) -> list[PlannedStep]:
         return pending(self._appointment, self._state, self._policy)
 
+    def _signature(self) -> tuple[object, ...]:
+        """What operators and listings see; unchanged signature, nothing to publish."""
+        s = self._state
+        return (s.status, s.starts_at, s.no_show_count, s.reschedule_count, s.flagged)
+
     async def _publish_progress(self) -> None:
-        """Keep the Temporal UI's search attributes and the database mirror current."""
+        """Keep the Temporal UI's search attributes and the database mirror current,
+        writing only when something they show has changed."""
+        signature = self._signature()
+        if signature == self._mirrored:
+            return
+        self._mirrored = signature
+        self._upsert_search_attributes()
+        upcoming = self._pending()
+        try:
+            await self._mirror(upcoming[0] if upcoming else None)
+        except ActivityError as err:
+            # The mirror serves listings only; the sequence must go on without it.
+            workflow.logger.warning("status mirror not updated: %s", err.cause or err)
+
+    def _upsert_search_attributes(self) -> None:
         workflow.upsert_search_attributes(
             [
                 sa.APPOINTMENT_ID.value_set(self._appointment.appointment_id),
@@ -228,12 +257,6 @@ class AppointmentWorkflow:
                 sa.RESCHEDULE_COUNT.value_set(self._state.reschedule_count),
             ]
         )
-        upcoming = self._pending()
-        try:
-            await self._mirror(upcoming[0] if upcoming else None)
-        except ActivityError as err:
-            # The mirror serves listings only; the sequence must go on without it.
-            workflow.logger.warning("status mirror not updated: %s", err.cause or err)
 
     async def _mirror(self, nxt: PlannedStep | None) -> None:
         await workflow.execute_activity_method(
