@@ -142,3 +142,14 @@ async def test_healthz_ok(api_client: httpx.AsyncClient) -> None:
     response = await api_client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok", "temporal": "ok"}
+
+
+async def test_defaults_spelled_out_are_the_same_request(api_client: httpx.AsyncClient) -> None:
+    implicit = appointment_body(experiment={"name": "subject-line"})
+    explicit = {**implicit, "experiment": {"name": "subject-line", "variants": ["a", "b"]}}
+
+    first = await api_client.post("/v1/appointments", json=implicit)
+    second = await api_client.post("/v1/appointments", json=explicit)
+
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert second.json()["id"] == first.json()["id"]
