@@ -6,9 +6,12 @@ Methods are synchronous (SQLAlchemy sessions are); async routes call them throug
 
 from __future__ import annotations
 
+import functools
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -124,27 +127,54 @@ class CommunicationRecord:
     created_at: datetime
 
 
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _own_transaction(method: _Method) -> _Method:
+    """Each public method is one short transaction, ended before it returns.
+
+    The session lives for the whole request, but requests await Temporal between database
+    calls; on SQLite a transaction holds the write lock (BEGIN IMMEDIATE) until it ends, so
+    a transaction left open across an await stalls every other request and activity.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self: ApiRepository, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            if self._session.in_transaction():
+                # Writes committed already; what is left is a read's transaction.
+                self._session.rollback()
+
+    return cast(_Method, wrapper)
+
+
 class ApiRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
     # ------------------------------------------------------------------ health
 
+    @_own_transaction
     def ping(self) -> None:
         self._session.execute(text("SELECT 1"))
 
     # ------------------------------------------------------------------ appointments
 
+    @_own_transaction
     def get_appointment(self, appointment_id: str) -> AppointmentRecord | None:
         row = self._session.get(Appointment, appointment_id)
         return None if row is None else self._appointment_record(row)
 
+    @_own_transaction
     def find_by_external_id(self, external_id: str) -> AppointmentRecord | None:
         row = self._session.scalars(
             select(Appointment).where(Appointment.external_id == external_id)
         ).one_or_none()
         return None if row is None else self._appointment_record(row)
 
+    @_own_transaction
     def insert_appointment(self, new: NewAppointment) -> AppointmentRecord | None:
         """Upsert the contact and insert the appointment in one transaction.
 
@@ -197,6 +227,7 @@ class ApiRepository:
             raise
         return self._appointment_record(row)
 
+    @_own_transaction
     def record_rebooking(
         self, appointment_id: str, *, starts_at: datetime, reschedule_count: int, flagged: bool
     ) -> None:
@@ -217,6 +248,7 @@ class ApiRepository:
         )
         self._session.commit()
 
+    @_own_transaction
     def contact_no_show_total(self, contact_id: str) -> int:
         return int(
             self._session.scalar(
@@ -227,6 +259,7 @@ class ApiRepository:
 
     # ------------------------------------------------------------------ events
 
+    @_own_transaction
     def record_event(self, event: EventRecord) -> tuple[EventRecord, bool]:
         """Store the event once per (appointment, event_id).
 
@@ -259,6 +292,7 @@ class ApiRepository:
             return existing, False
         return event, True
 
+    @_own_transaction
     def forget_event(self, appointment_id: str, event_id: str) -> None:
         """Drop an event the API ended up refusing: the table holds accepted events only."""
         row = self._session.scalars(
@@ -271,6 +305,7 @@ class ApiRepository:
             self._session.delete(row)
             self._session.commit()
 
+    @_own_transaction
     def count_events(self, appointment_id: str) -> int:
         return int(
             self._session.scalar(
@@ -302,6 +337,7 @@ class ApiRepository:
 
     # ------------------------------------------------------------------ communications
 
+    @_own_transaction
     def list_communications(self, appointment_id: str) -> list[CommunicationRecord]:
         rows = self._session.scalars(
             select(Communication)
@@ -310,9 +346,11 @@ class ApiRepository:
         )
         return [_communication_record(row) for row in rows]
 
+    @_own_transaction
     def contact_exists(self, contact_id: str) -> bool:
         return self._session.get(Contact, contact_id) is not None
 
+    @_own_transaction
     def inbox(self, contact_id: str) -> list[CommunicationRecord]:
         rows = self._session.scalars(
             select(Communication)
@@ -324,6 +362,7 @@ class ApiRepository:
         )
         return [_communication_record(row) for row in rows]
 
+    @_own_transaction
     def mark_read(self, contact_id: str, communication_id: str) -> CommunicationRecord | None:
         """Set read_at once (re-reading keeps the first time); None if not in the inbox."""
         row = self._session.get(Communication, communication_id)
