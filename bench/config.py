@@ -40,6 +40,9 @@ class BenchConfig:
     # holds the write lock (BEGIN IMMEDIATE even for reads) while it waits for a pool
     # thread that lock waiters occupy. Above the concurrency that cannot happen.
     api_threads: int = 128
+    # (c) is measured at this fraction of the throughput (b) just measured: a load the
+    # stack sustains, where latency is service time rather than time spent queueing.
+    latency_load_fraction: float = 0.5
     # Experiment: run both workers without the workflow sandbox (measures its CPU cost).
     unsandboxed: bool = False
     results_path: Path | None = RESULTS_PATH

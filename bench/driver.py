@@ -65,3 +65,37 @@ async def closed_loop(
     out.timed_out = bool(pending)
     out.elapsed_s = last_done - start
     return out
+
+
+async def paced_loop(
+    n: int,
+    rate_per_s: float,
+    job: Callable[[int], Awaitable[T]],
+    timeout_s: float,
+) -> LoopResult[T]:
+    """Open loop: job i starts at i / rate_per_s whether or not earlier ones finished, as
+    booking platforms send events. Below saturation this measures service latency; a
+    closed loop at full throughput would measure its own queue instead (Little's law)."""
+    out: LoopResult[T] = LoopResult()
+    start = time.perf_counter()
+    last_done = start
+
+    async def one(index: int) -> None:
+        nonlocal last_done
+        await asyncio.sleep(max(0.0, start + index / rate_per_s - time.perf_counter()))
+        try:
+            out.results.append(await job(index))
+        except Exception as exc:
+            out.error_count += 1
+            if len(out.errors) < ERRORS_KEPT:
+                out.errors.append(f"#{index}: {type(exc).__name__}: {exc}")
+        last_done = time.perf_counter()
+
+    tasks = [asyncio.create_task(one(i)) for i in range(n)]
+    _done, pending = await asyncio.wait(tasks, timeout=timeout_s)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    out.timed_out = bool(pending)
+    out.elapsed_s = last_done - start
+    return out

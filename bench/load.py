@@ -13,7 +13,7 @@ import httpx
 
 from bench import cpu
 from bench.config import BenchConfig
-from bench.driver import LoopResult, closed_loop
+from bench.driver import LoopResult, closed_loop, paced_loop
 from bench.stack import Stack
 from bench.watcher import FollowUpWatcher, watching
 from bench.workers import rebook_worker
@@ -78,7 +78,8 @@ async def book_and_miss(
     return AppointmentSample(appointment_id, accepted_at, await followup, created_s, missed_s)
 
 
-async def run_rebook(stack: Stack, config: BenchConfig) -> LoopResult[AppointmentSample]:
+async def run_rebook(stack: Stack, config: BenchConfig) -> RebookPhases:
+    """(b) at saturation (closed loop), then (c) at a paced load below it (open loop)."""
     run = uuid.uuid4().hex[:8]
     # One pooled connection per lane: keep-alive, as a booking platform's webhook sender
     # would, so the measurement is not of TCP handshakes.
@@ -97,11 +98,28 @@ async def run_rebook(stack: Stack, config: BenchConfig) -> LoopResult[Appointmen
             60.0,
         )
         before = cpu.snapshot()
-        result = await closed_loop(
+        saturated = await closed_loop(
             config.n,
             config.concurrency,
-            lambda i: book_and_miss(http, watcher, run, i),
+            lambda i: book_and_miss(http, watcher, f"{run}s", i),
             config.phase_timeout_s,
         )
-        result.cpu_s = cpu.used_since(before)
-        return result
+        saturated.cpu_s = cpu.used_since(before)
+        throughput = saturated.completed / saturated.elapsed_s if saturated.elapsed_s else 1.0
+        paced_rate = max(1.0, throughput * config.latency_load_fraction)
+        before = cpu.snapshot()
+        paced = await paced_loop(
+            config.n,
+            paced_rate,
+            lambda i: book_and_miss(http, watcher, f"{run}p", i),
+            config.n / paced_rate + config.phase_timeout_s,
+        )
+        paced.cpu_s = cpu.used_since(before)
+        return RebookPhases(saturated=saturated, paced=paced, paced_rate_per_s=paced_rate)
+
+
+@dataclass(frozen=True)
+class RebookPhases:
+    saturated: LoopResult[AppointmentSample]  # (b) throughput; its latency is queueing
+    paced: LoopResult[AppointmentSample]  # (c) latency at a sustainable arrival rate
+    paced_rate_per_s: float

@@ -24,7 +24,7 @@ async def run_bench(config: BenchConfig) -> dict[str, Any]:
     async with running_stack(config) as stack:
         baseline = await run_baseline(stack, config)
         rebook = await run_rebook(stack, config)
-        breakdown = await asyncio.to_thread(stage_breakdown, stack.reader, rebook.results)
+        breakdown = await asyncio.to_thread(stage_breakdown, stack.reader, rebook.paced.results)
     result = build_result(config, baseline, rebook, breakdown)
     if config.results_path is not None:
         write_json(result, config.results_path)
