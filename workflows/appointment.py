@@ -156,7 +156,7 @@ class AppointmentWorkflow:
             await self._continue_as_new()
 
     async def _record_no_show(self, event: AppointmentEvent) -> NoShowTally:
-        return await workflow.execute_activity_method(
+        return await workflow.execute_local_activity_method(
             RecordActivities.record_no_show,
             NoShowRecord(
                 appointment_id=self._appointment.appointment_id,
@@ -259,7 +259,7 @@ class AppointmentWorkflow:
         )
 
     async def _mirror(self, nxt: PlannedStep | None) -> None:
-        await workflow.execute_activity_method(
+        await workflow.execute_local_activity_method(
             RecordActivities.record_status,
             StatusUpdate(
                 appointment_id=self._appointment.appointment_id,

@@ -25,7 +25,10 @@ DELIVERY_RETRY = RetryPolicy(
     non_retryable_error_types=PERMANENT_DELIVERY_ERRORS,
 )
 
-# Our own database writes: retried patiently, they only fail while the DB is down.
+# Our own database writes (no-show tally, status mirror) run as local activities: short,
+# in the worker's process, without a server round trip and a task-queue hop each, which
+# keeps the missed-to-first-follow-up path fast. Retried patiently: they only fail while
+# the DB is down.
 RECORD_TIMEOUT = timedelta(seconds=15)
 RECORD_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
