@@ -150,10 +150,11 @@ CATALOG: Final[dict[CatalogKey, TemplateCopy]] = {
         short=ShortCopy(
             headline="We missed you, {first_name_short}! Something came up? Pick a new time:",
             link="{reschedule_url}",
+            detail="{short_value_line}",
         ),
         in_app=InAppCopy(
             title="We missed you, {first_name_short}",
-            body="Did something come up? Pick a new time for {topic_short}.",
+            body="Did something come up? {short_value_line} Pick a new time that suits you.",
         ),
     ),
     (Template.NO_SHOW_FOLLOWUP, CONTROL_VARIANT, REPEAT_SEGMENT): TemplateCopy(
@@ -175,19 +176,19 @@ CATALOG: Final[dict[CatalogKey, TemplateCopy]] = {
             headline="We missed you again, {first_name_short}. Still keen? Please confirm "
             "a time you can make:",
             link="{reschedule_url}",
-            detail="Prefer email for now? Just reply EMAIL.",
+            detail="{short_value_line} Prefer email for now? Just reply EMAIL.",
         ),
         in_app=InAppCopy(
             title="Still keen to meet?",
-            body="Confirm a time you can make for {topic_short}, or continue by email.",
+            body="{short_value_line} Confirm a time you can make, or continue by email.",
         ),
     ),
     (Template.NO_SHOW_FOLLOWUP, TREATMENT_VARIANT, DEFAULT_SEGMENT): TemplateCopy(
         email=EmailCopy(
             subject="Pick a new time in 10 seconds",
             paragraphs=(
-                "Today's {kind_noun} about {topic} didn't happen, so {host_first_name} has "
-                "opened up new times for you.",
+                "Today's {kind_noun} about {topic} didn't happen. No worries, life happens, "
+                "and {host_first_name} has opened up new times for you.",
                 "{value_line}",
                 "One click, choose a slot, done.",
             ),
@@ -195,13 +196,14 @@ CATALOG: Final[dict[CatalogKey, TemplateCopy]] = {
             cta_url="{reschedule_url}",
         ),
         short=ShortCopy(
-            headline="Rebook your {kind_noun} in 10 seconds:",
+            headline="No worries, {first_name_short}, life happens! Rebook your {kind_noun} "
+            "in 10 seconds:",
             link="{reschedule_url}",
-            detail="{host_first_name} has new times open.",
+            detail="{short_value_line} {host_first_name} has new times open.",
         ),
         in_app=InAppCopy(
             title="Rebook in 10 seconds",
-            body="New times are open for {topic_short}. Tap to pick one.",
+            body="Life happens! {short_value_line} New times are open: tap to pick one.",
         ),
     ),
     (Template.NO_SHOW_FOLLOWUP, TREATMENT_VARIANT, REPEAT_SEGMENT): TemplateCopy(
@@ -220,11 +222,11 @@ CATALOG: Final[dict[CatalogKey, TemplateCopy]] = {
         short=ShortCopy(
             headline="Still in? Confirm a time you can keep:",
             link="{reschedule_url}",
-            detail="Or reply EMAIL to continue by email.",
+            detail="{short_value_line} Or reply EMAIL to continue by email.",
         ),
         in_app=InAppCopy(
             title="Confirm a time you can keep",
-            body="Still keen on {topic_short}? Confirm a time, or continue by email.",
+            body="{short_value_line} Still keen? Confirm a time, or continue by email.",
         ),
     ),
     (Template.NO_SHOW_NUDGE, CONTROL_VARIANT, DEFAULT_SEGMENT): TemplateCopy(

@@ -11,7 +11,12 @@ from typing import Final
 
 from rebook.contracts import DeliveryRequest
 from rebook.messages.timefmt import format_local, format_utc, zone_or_utc
-from rebook.messages.value_lines import CONTENT_NOUNS, KIND_NOUNS, VALUE_LINES
+from rebook.messages.value_lines import (
+    CONTENT_NOUNS,
+    KIND_NOUNS,
+    SHORT_VALUE_LINES,
+    VALUE_LINES,
+)
 from rebook.steps import Template
 
 RenderContext = dict[str, str]
@@ -76,6 +81,7 @@ def build_context(request: DeliveryRequest, brand_name: str) -> RenderContext:
         "no_show_total": str(request.contact_no_show_total),
     }
     context["value_line"] = VALUE_LINES[appointment.kind].format_map(context)
+    context["short_value_line"] = SHORT_VALUE_LINES[appointment.kind].format_map(context)
     return context
 
 

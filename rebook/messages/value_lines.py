@@ -25,6 +25,16 @@ VALUE_LINES: Final[dict[AppointmentKind, str]] = {
     AppointmentKind.OTHER: "We were looking forward to our conversation about {topic}.",
 }
 
+# The same promise in SMS/WhatsApp/in-app length: every first follow-up carries one.
+SHORT_VALUE_LINES: Final[dict[AppointmentKind, str]] = {
+    AppointmentKind.DEMO: "We'd love to show you how {brand} helps with {topic_short}.",
+    AppointmentKind.CONSULTATION: (
+        "{host_first_name} set time aside to plan next steps on {topic_short}."
+    ),
+    AppointmentKind.WEBINAR: "The {topic_short} session is packed with practical takeaways.",
+    AppointmentKind.OTHER: "We'd love to pick up our chat about {topic_short}.",
+}
+
 # What the follow-up content is, per the guidance: a recording for demos and webinars,
 # a guide for consultations, a case study for everything else.
 CONTENT_NOUNS: Final[dict[AppointmentKind, str]] = {

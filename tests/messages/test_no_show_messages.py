@@ -148,3 +148,25 @@ def test_alternative_offer_without_alternative_still_leaves_the_door_open() -> N
     message = render_message(delivery(Template.ALTERNATIVE_OFFER, Channel.EMAIL, details), BRAND)
 
     assert details.reschedule_url in message.body
+
+
+def test_first_follow_up_has_value_line_on_every_channel_and_variant() -> None:
+    """Every first follow-up carries the meeting's value (and, outside in-app, the
+    reschedule link) whichever channel it goes out on and whichever A/B arm it is in."""
+    details = appointment(kind=AppointmentKind.DEMO, topic="Cutting no-shows")
+    for channel in Channel:
+        for variant in ("a", "b"):
+            for total in (1, 2):
+                request = delivery(
+                    Template.NO_SHOW_FOLLOWUP,
+                    channel,
+                    details,
+                    contact_no_show_total=total,
+                    variant=variant,
+                )
+                body = render_message(request, BRAND).body
+                assert f"how {BRAND} helps with Cutting no-shows" in body or (
+                    f"how {BRAND} can help with Cutting no-shows" in body
+                ), (channel, variant, total, body)
+                if channel is not Channel.IN_APP:
+                    assert details.reschedule_url in body
