@@ -25,6 +25,8 @@ from pydantic import (
     field_validator,
 )
 
+from rebook.channels import address_for
+from rebook.contracts import ContactDetails
 from rebook.domain import (
     AppointmentKind,
     AppointmentStatus,
@@ -253,25 +255,33 @@ class ErrorOut(BaseModel):
     detail: Any
 
 
-def preferred_channel_problem(body: AppointmentCreate) -> str | None:
-    """Why the contact's preferred channel cannot reach them, or None if it can.
+def reachability_problem(body: AppointmentCreate) -> tuple[str, str] | None:
+    """(field, why) when the contact cannot be reached as asked, or None.
 
-    Checked after parsing because it spans the contact and booked_via.
+    Uses the same address rules as the workflow (rebook.channels), so the API never
+    accepts a contact the sequence could not message. Checked after parsing because it
+    spans the contact and booked_via.
     """
-    contact, channel = body.contact, body.contact.preferred_channel
-    if channel is None:
-        return None
-    if channel is Channel.EMAIL and not contact.email:
-        return "preferred channel email needs contact.email"
-    if channel is Channel.SMS and not contact.phone:
-        return "preferred channel sms needs contact.phone"
-    if channel is Channel.WHATSAPP and not (
-        contact.whatsapp or (contact.phone and body.booked_via is BookedVia.WHATSAPP)
-    ):
-        return (
-            "preferred channel whatsapp needs contact.whatsapp "
-            "(or contact.phone when booked via whatsapp)"
-        )
-    if channel is Channel.IN_APP and body.booked_via is not BookedVia.APP:
-        return "preferred channel in_app needs booked_via app"
+    contact = ContactDetails(
+        id=body.contact.id,
+        name=body.contact.name,
+        timezone=body.contact.timezone,
+        email=body.contact.email,
+        phone=body.contact.phone,
+        whatsapp=body.contact.whatsapp,
+        preferred_channel=body.contact.preferred_channel,
+    )
+    channel = contact.preferred_channel
+    if channel is not None and not address_for(contact, channel, body.booked_via):
+        return "preferred_channel", f"preferred channel {channel.value} needs {_NEEDS[channel]}"
+    if not any(address_for(contact, c, body.booked_via) for c in Channel):
+        return "contact", "contact needs an email, phone or whatsapp number (or booked_via app)"
     return None
+
+
+_NEEDS = {
+    Channel.EMAIL: "contact.email",
+    Channel.SMS: "contact.phone",
+    Channel.WHATSAPP: "contact.whatsapp (or contact.phone when booked via whatsapp)",
+    Channel.IN_APP: "booked_via app",
+}

@@ -32,10 +32,9 @@ def address_for(contact: ContactDetails, channel: Channel, booked_via: BookedVia
         if contact.whatsapp:
             return contact.whatsapp
         return contact.phone if booked_via is BookedVia.WHATSAPP else None
-    # In-app messages go to the contact's inbox in the platform's app.
-    if booked_via is BookedVia.APP or contact.preferred_channel is Channel.IN_APP:
-        return contact.id
-    return None
+    # In-app messages go to the contact's inbox in the platform's app; booking through the
+    # app is what tells us they have it.
+    return contact.id if booked_via is BookedVia.APP else None
 
 
 def reachable_channels(appointment: AppointmentDetails) -> list[Channel]:

@@ -22,7 +22,7 @@ from api.schemas import (
     AppointmentOut,
     CommunicationOut,
     ErrorOut,
-    preferred_channel_problem,
+    reachability_problem,
 )
 from api.temporal_gateway import AppointmentWorkflows
 from rebook.experiments import assign_variant
@@ -47,11 +47,12 @@ async def create_appointment(
     settings: SettingsDep,
 ) -> AppointmentOut:
     """Create the appointment and start its workflow; idempotent on external_id."""
-    problem = preferred_channel_problem(body)
+    problem = reachability_problem(body)
     if problem:
-        raise invalid_field(
-            ("body", "contact", "preferred_channel"), problem, body.contact.preferred_channel
-        )
+        field, why = problem
+        location = ("body", "contact", field) if field != "contact" else ("body", "contact")
+        value = body.contact.preferred_channel if field == "preferred_channel" else None
+        raise invalid_field(location, why, value)
     fingerprint = request_fingerprint(body)
     record, created = await _store_once(repository, body, fingerprint)
     # The row is committed before Temporal is asked: if Temporal is down the client gets a

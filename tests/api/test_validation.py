@@ -75,6 +75,17 @@ BAD_APPOINTMENTS: list[tuple[str, dict[str, Any], list[Any]]] = [
         ["body", "contact", "preferred_channel"],
     ),
     (
+        "contact reachable on no channel",
+        with_contact(
+            appointment_body(booked_via="web"),
+            email=None,
+            phone=None,
+            whatsapp=None,
+            preferred_channel=None,
+        ),
+        ["body", "contact"],
+    ),
+    (
         "oversized external_id",
         appointment_body(external_id="x" * 201),
         ["body", "external_id"],
@@ -117,12 +128,12 @@ def test_malformed_json_is_422(sync_api_client: TestClient) -> None:
 
 def test_phone_is_enough_for_whatsapp_when_booked_via_whatsapp() -> None:
     # Checked on the schema alone: the booking channel proves the number is on WhatsApp.
-    from api.schemas import AppointmentCreate, preferred_channel_problem
+    from api.schemas import AppointmentCreate, reachability_problem
 
     body = with_contact(
         appointment_body(booked_via="whatsapp"), whatsapp=None, preferred_channel="whatsapp"
     )
-    assert preferred_channel_problem(AppointmentCreate.model_validate(body)) is None
+    assert reachability_problem(AppointmentCreate.model_validate(body)) is None
 
 
 BAD_EVENTS: list[tuple[str, dict[str, Any], list[Any]]] = [
