@@ -28,6 +28,13 @@ from rebook.db.engine import create_engine_for, session_factory
 from rebook.db.migrate import upgrade_to_head
 from rebook.search_attributes import ALL_KEYS
 from rebook.settings import Settings
+from tests.support.database_fixtures import (
+    postgres_migrated_template as postgres_migrated_template,
+)
+from tests.support.database_fixtures import (
+    postgres_server as postgres_server,
+)
+from tests.support.postgres import PostgresServer
 from tests.support.temporal import venv_binary
 
 
@@ -55,11 +62,20 @@ def migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture
-def api_database_url(migrated_sqlite_template: Path, tmp_path: Path) -> str:
-    path = tmp_path / "rebook.db"
-    shutil.copyfile(migrated_sqlite_template, path)
-    return f"sqlite:///{path}"
+@pytest.fixture(params=["sqlite", "postgresql"])
+def api_database_url(
+    request: pytest.FixtureRequest, migrated_sqlite_template: Path, tmp_path: Path
+) -> Iterator[str]:
+    """Every API test runs on SQLite and on a throwaway PostgreSQL database."""
+    if request.param == "sqlite":
+        path = tmp_path / "rebook.db"
+        shutil.copyfile(migrated_sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    template: str = request.getfixturevalue("postgres_migrated_template")
+    with server.throwaway_database(template=template) as url:
+        yield url
 
 
 @pytest.fixture

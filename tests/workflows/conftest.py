@@ -2,18 +2,25 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
 from rebook.db.engine import create_engine_for, session_factory
-from rebook.db.migrate import upgrade_to_head
 from rebook.delivery.in_app import InAppSender
 from rebook.delivery.outbox import OutboxSender
 from rebook.domain import Channel
 from rebook.ports import ChannelSender
+from tests.support.database_fixtures import (
+    database_url as database_url,
+)
+from tests.support.database_fixtures import (
+    postgres_migrated_template as postgres_migrated_template,
+)
+from tests.support.database_fixtures import (
+    postgres_server as postgres_server,
+)
 from tests.support.temporal import register_search_attributes, venv_binary
 from tests.workflows.harness import Harness
 
@@ -29,10 +36,9 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
 
 
 @pytest.fixture
-def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    url = f"sqlite:///{tmp_path / 'rebook.db'}"
-    upgrade_to_head(url)
-    engine = create_engine_for(url)
+def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
+    """Every scenario runs on SQLite and on a throwaway PostgreSQL, migrated to head."""
+    engine = create_engine_for(database_url)
     yield session_factory(engine)
     engine.dispose()
 
