@@ -82,6 +82,11 @@ class FollowUpPolicy:
     # How long after the appointment ends we wait for attended/missed before giving up.
     outcome_timeout_s: int = 3 * 24 * 3600
     reschedule_limit: int = 3
+    # Later follow-ups (nudge, value content, alternative offer) never land in the
+    # contact's local night: due between these hours, they wait for the morning. Equal
+    # values switch it off. The first follow-up is immediate whatever the hour.
+    quiet_hours_start_h: int = 21
+    quiet_hours_end_h: int = 8
 
     def seconds(self, name: str) -> timedelta:
         return timedelta(seconds=int(getattr(self, name)))

@@ -8,7 +8,8 @@ unit tests read it directly.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rebook.channels import (
     order_starting_with,
@@ -43,23 +44,56 @@ def step_key(step: Step, about: datetime) -> str:
 
 
 def plan(
-    appointment: AppointmentDetails, state: SequenceState, policy: FollowUpPolicy
+    appointment: AppointmentDetails,
+    state: SequenceState,
+    policy: FollowUpPolicy,
+    *,
+    quiet_hours: bool = True,
 ) -> list[PlannedStep]:
-    """Every step of the current phase, done or not, ordered by due time."""
+    """Every step of the current phase, done or not, ordered by due time.
+
+    quiet_hours=False reproduces the schedule of workflows started before quiet hours
+    existed (the workflow decides with workflow.patched)."""
     if state.status is AppointmentStatus.SCHEDULED:
         steps = _scheduled_phase(appointment, state, policy)
     elif state.status is AppointmentStatus.MISSED:
-        steps = _follow_up_phase(appointment, state, policy)
+        steps = _follow_up_phase(appointment, state, policy, quiet_hours)
     else:
         steps = []
     return sorted(steps, key=lambda s: s.due_at)
 
 
 def pending(
-    appointment: AppointmentDetails, state: SequenceState, policy: FollowUpPolicy
+    appointment: AppointmentDetails,
+    state: SequenceState,
+    policy: FollowUpPolicy,
+    *,
+    quiet_hours: bool = True,
 ) -> list[PlannedStep]:
     done = set(state.completed_steps)
-    return [s for s in plan(appointment, state, policy) if s.key not in done]
+    return [
+        s for s in plan(appointment, state, policy, quiet_hours=quiet_hours) if s.key not in done
+    ]
+
+
+def outside_quiet_hours(moment: datetime, timezone_name: str, policy: FollowUpPolicy) -> datetime:
+    """moment, or the end of the contact's quiet hours when it falls inside them."""
+    start, end = policy.quiet_hours_start_h, policy.quiet_hours_end_h
+    if start == end:
+        return moment
+    try:
+        zone = ZoneInfo(timezone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")  # the API validates timezones; this only guards old data
+    local = moment.astimezone(zone)
+    hour = local.hour
+    quiet = (start <= hour or hour < end) if start > end else (start <= hour < end)
+    if not quiet:
+        return moment
+    morning = datetime.combine(local.date(), time(end), tzinfo=zone)
+    if morning <= local:
+        morning = datetime.combine(local.date() + timedelta(days=1), time(end), tzinfo=zone)
+    return morning.astimezone(UTC)
 
 
 def cancellation_notice(appointment: AppointmentDetails, now: datetime) -> PlannedStep:
@@ -137,14 +171,20 @@ def _scheduled_phase(
 
 
 def _follow_up_phase(
-    appointment: AppointmentDetails, state: SequenceState, policy: FollowUpPolicy
+    appointment: AppointmentDetails,
+    state: SequenceState,
+    policy: FollowUpPolicy,
+    quiet_hours: bool,
 ) -> list[PlannedStep]:
     anchor = state.missed_at or state.starts_at
     first_choice = preferred_order(appointment)
     lead = first_choice[0] if first_choice else Channel.EMAIL
 
     def at(offset_s: int) -> datetime:
-        return anchor + timedelta(seconds=offset_s)
+        due = anchor + timedelta(seconds=offset_s)
+        if quiet_hours and offset_s > 0:
+            return outside_quiet_hours(due, appointment.contact.timezone, policy)
+        return due
 
     follow_ups = (
         (Step.NO_SHOW_FOLLOWUP, Template.NO_SHOW_FOLLOWUP, 0, first_choice),
@@ -177,7 +217,7 @@ def _follow_up_phase(
         )
         for step, template, offset, channels in follow_ups
     ]
-    close = at(policy.close_as_lost_after_s)
+    close = anchor + timedelta(seconds=policy.close_as_lost_after_s)  # sends nothing
     steps.append(
         PlannedStep(step=Step.CLOSE_AS_LOST, due_at=close, key=step_key(Step.CLOSE_AS_LOST, close))
     )

@@ -48,6 +48,11 @@ with workflow.unsafe.imports_passed_through():
     )
 
 
+# workflow.patched ids: each marks a change in behaviour that running workflows started
+# before it must not see (their histories replay the old path).
+QUIET_HOURS_PATCH = "quiet-hours"
+
+
 @workflow.defn(name=WORKFLOW_NAME)
 class AppointmentWorkflow:
     @workflow.init
@@ -62,6 +67,7 @@ class AppointmentWorkflow:
         # The API wrote the fresh appointment's row, and a continued run's predecessor
         # published its state before handing over: nothing to mirror until it changes.
         self._mirrored = self._signature()
+        self._quiet_hours = False  # decided in run(): patch markers need the run's context
 
     # ------------------------------------------------------------------ handlers
 
@@ -101,6 +107,8 @@ class AppointmentWorkflow:
 
     @workflow.run
     async def run(self, input: AppointmentWorkflowInput) -> AppointmentOutcome:
+        # Runs started before quiet hours existed keep their original follow-up times.
+        self._quiet_hours = workflow.patched(QUIET_HOURS_PATCH)
         self._upsert_search_attributes()
         while not self._state.status.is_final:
             if self._state.inbox:
@@ -224,7 +232,7 @@ class AppointmentWorkflow:
     # ------------------------------------------------------------------ bookkeeping
 
     def _pending(self) -> list[PlannedStep]:
-        return pending(self._appointment, self._state, self._policy)
+        return pending(self._appointment, self._state, self._policy, quiet_hours=self._quiet_hours)
 
     def _signature(self) -> tuple[object, ...]:
         """What operators and listings see; unchanged signature, nothing to publish."""
@@ -279,7 +287,12 @@ class AppointmentWorkflow:
         # Let in-flight handlers finish so no signal is dropped; unapplied events travel
         # in state.inbox, and only the keys of steps still in the plan are carried.
         await workflow.wait_condition(workflow.all_handlers_finished)
-        current = {s.key for s in plan(self._appointment, self._state, self._policy)}
+        current = {
+            s.key
+            for s in plan(
+                self._appointment, self._state, self._policy, quiet_hours=self._quiet_hours
+            )
+        }
         self._state.completed_steps = [k for k in self._state.completed_steps if k in current]
         workflow.continue_as_new(
             AppointmentWorkflowInput(

@@ -94,3 +94,37 @@ def test_final_statuses_plan_nothing():
     details = appointment()
     for status in (AppointmentStatus.ATTENDED, AppointmentStatus.CANCELLED, AppointmentStatus.LOST):
         assert plan(details, state_for(details, status=status), POLICY) == []
+
+
+def test_quiet_hours_move_a_night_time_step_to_the_contacts_morning():
+    from datetime import UTC, datetime
+
+    from rebook.sequence import outside_quiet_hours
+
+    # 22:30 in New York (EST, UTC-5) is quiet: it waits for 08:00 there next morning.
+    night = datetime(2026, 12, 1, 3, 30, tzinfo=UTC)
+    assert outside_quiet_hours(night, "America/New_York", POLICY) == datetime(
+        2026, 12, 1, 13, 0, tzinfo=UTC
+    )
+    # 06:00 local is still quiet: 08:00 the same day.
+    early = datetime(2026, 12, 1, 11, 0, tzinfo=UTC)
+    assert outside_quiet_hours(early, "America/New_York", POLICY) == datetime(
+        2026, 12, 1, 13, 0, tzinfo=UTC
+    )
+    # Daytime passes through untouched, and equal bounds switch the rule off.
+    noon = datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
+    assert outside_quiet_hours(noon, "America/New_York", POLICY) == noon
+    off = FollowUpPolicy(quiet_hours_start_h=0, quiet_hours_end_h=0)
+    assert outside_quiet_hours(night, "America/New_York", off) == night
+
+
+def test_quiet_hours_apply_to_later_follow_ups_but_not_the_first():
+    details = appointment(contact=contact(timezone="Asia/Tokyo"))
+    # Missed at 20:00 Tokyo (11:00 UTC): the +4 h nudge (midnight) waits until 08:00.
+    missed_at = details.starts_at.replace(hour=11, minute=0)
+    state = state_for(details, status=AppointmentStatus.MISSED, missed_at=missed_at)
+    by_step = {s.step: s for s in plan(details, state, POLICY)}
+    assert by_step[Step.NO_SHOW_FOLLOWUP].due_at == missed_at
+    assert by_step[Step.NO_SHOW_NUDGE].due_at == missed_at + timedelta(hours=12)
+    unpatched = {s.step: s for s in plan(details, state, POLICY, quiet_hours=False)}
+    assert unpatched[Step.NO_SHOW_NUDGE].due_at == missed_at + timedelta(hours=4)

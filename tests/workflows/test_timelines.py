@@ -12,7 +12,7 @@ from rebook.contracts import AppointmentOutcome, FollowUpPolicy
 from rebook.domain import AppointmentStatus, BookedVia, EventType
 from rebook.search_attributes import APPOINTMENT_STATUS, NO_SHOW_COUNT, RESCHEDULE_COUNT
 from tests.factories import appointment, contact
-from tests.workflows.harness import Harness
+from tests.workflows.harness import WITHOUT_QUIET_HOURS, Harness
 
 
 async def booked(harness: Harness, appointment_id: str, in_: timedelta, **changes):
@@ -183,7 +183,7 @@ async def test_many_reschedules_flag_tell_the_host_and_keep_history_bounded(
     harness: Harness,
 ) -> None:
     details = await booked(harness, "apt_many", timedelta(days=10))
-    handle = await harness.start(details, FollowUpPolicy(reschedule_limit=3))
+    handle = await harness.start(details, replace(WITHOUT_QUIET_HOURS, reschedule_limit=3))
     first_run = (await handle.describe()).run_id
     for n in range(1, 9):
         await harness.env.sleep(timedelta(hours=1))
@@ -254,7 +254,36 @@ async def test_duplicate_and_late_signals_are_harmless(harness: Harness) -> None
 
 async def test_no_outcome_reported_expires(harness: Harness) -> None:
     details = await booked(harness, "apt_silent", timedelta(hours=2))
-    policy = FollowUpPolicy(outcome_timeout_s=3600)
+    policy = replace(WITHOUT_QUIET_HOURS, outcome_timeout_s=3600)
     handle = await harness.start(replace(details), policy)
     outcome = await handle.result()
     assert outcome.status is AppointmentStatus.EXPIRED
+
+
+async def test_later_follow_ups_wait_for_the_contacts_morning(harness: Harness) -> None:
+    """A nudge due at night in the contact's timezone goes out at 08:00 their time; the
+    first follow-up stays immediate whatever the hour."""
+    from zoneinfo import ZoneInfo
+
+    now = await harness.now()
+    missed_at_guess = now + timedelta(hours=1, minutes=5)
+    # A fixed-offset zone where the nudge (4 h after the miss) falls at about 23:00.
+    offset_h = (23 - (missed_at_guess + timedelta(hours=4)).hour) % 24
+    offset_h = offset_h - 24 if offset_h > 12 else offset_h
+    zone = f"Etc/GMT{-offset_h:+d}" if offset_h else "UTC"  # Etc/ signs are inverted
+    details = await booked(
+        harness, "apt_quiet", timedelta(hours=1), contact=contact(id="con_q", timezone=zone)
+    )
+    handle = await harness.start(details, FollowUpPolicy())
+    await harness.env.sleep(timedelta(hours=1, minutes=5))
+    missed = await harness.signal(handle, EventType.MISSED)
+    await harness.env.sleep(timedelta(hours=14))
+
+    sent = {s.step: s for s in harness.sent(details.appointment_id)}
+    assert sent["no_show_followup"].scheduled_for == missed.received_at
+    nudge_local = sent["no_show_nudge"].scheduled_for.astimezone(ZoneInfo(zone))
+    assert (nudge_local.hour, nudge_local.minute) == (8, 0)
+    assert sent["no_show_nudge"].scheduled_for > missed.received_at + timedelta(hours=4)
+    await harness.archive(handle, "quiet_hours")
+    await harness.signal(handle, EventType.CANCELLED)
+    await handle.result()
