@@ -108,7 +108,11 @@ class AppointmentWorkflows:
         self._settings = settings
 
     def policy(self) -> FollowUpPolicy:
-        return FollowUpPolicy(reschedule_limit=self._settings.reschedule_limit)
+        return FollowUpPolicy(
+            reschedule_limit=self._settings.reschedule_limit,
+            quiet_hours_start_h=self._settings.quiet_hours_start_h,
+            quiet_hours_end_h=self._settings.quiet_hours_end_h,
+        )
 
     async def start(
         self,

@@ -22,6 +22,10 @@ class Settings(BaseSettings):
 
     # Sequence policy defaults (per appointment overrides are not exposed yet).
     reschedule_limit: int = Field(default=3, ge=1)
+    # Contact-local hours in which later follow-ups are held back until the end hour
+    # (equal values switch this off). The first follow-up after a miss is always immediate.
+    quiet_hours_start_h: int = Field(default=21, ge=0, le=23)
+    quiet_hours_end_h: int = Field(default=8, ge=0, le=23)
 
     # Email via SendGrid. Without an API key, email goes to the embedded outbox.
     sendgrid_api_key: str | None = None
