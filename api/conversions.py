@@ -34,8 +34,6 @@ from rebook.domain import (
     AppointmentStatus,
     BookedVia,
     Channel,
-    CommunicationStatus,
-    Recipient,
 )
 from rebook.names import workflow_id_for
 
@@ -194,37 +192,12 @@ def appointment_out(
 
 
 def communication_out(record: CommunicationRecord) -> CommunicationOut:
-    return CommunicationOut(
-        id=record.id,
-        channel=Channel(record.channel),
-        recipient=Recipient(record.recipient),
-        step=record.step,
-        template=record.template,
-        variant=record.variant,
-        status=CommunicationStatus(record.status),
-        subject=record.subject,
-        body=record.body,
-        to_address=record.to_address,
-        provider=record.provider,
-        provider_message_id=record.provider_message_id,
-        error=record.error,
-        attempts=record.attempts,
-        scheduled_for=record.scheduled_for,
-        sent_at=record.sent_at,
-        created_at=record.created_at,
-    )
+    # Field names match; pydantic also turns the stored strings into the enums.
+    return CommunicationOut.model_validate(record, from_attributes=True)
 
 
 def inbox_message_out(record: CommunicationRecord) -> InboxMessageOut:
-    return InboxMessageOut(
-        id=record.id,
-        appointment_id=record.appointment_id,
-        step=record.step,
-        subject=record.subject,
-        body=record.body,
-        read_at=record.read_at,
-        created_at=record.created_at,
-    )
+    return InboxMessageOut.model_validate(record, from_attributes=True)
 
 
 def _optional_str(value: object | None) -> str | None:

@@ -49,20 +49,11 @@ async def closed_loop(
         while next_index < n:
             index = next_index
             next_index += 1  # no await in between: the event loop makes this atomic
-            try:
-                out.results.append(await job(index))
-            except Exception as exc:
-                out.error_count += 1
-                if len(out.errors) < ERRORS_KEPT:
-                    out.errors.append(f"#{index}: {type(exc).__name__}: {exc}")
+            await _record(out, index, job)
             last_done = time.perf_counter()
 
     lanes = [asyncio.create_task(lane()) for _ in range(min(concurrency, n))]
-    _done, pending = await asyncio.wait(lanes, timeout=timeout_s)
-    for task in pending:
-        task.cancel()
-    await asyncio.gather(*pending, return_exceptions=True)
-    out.timed_out = bool(pending)
+    out.timed_out = await _finish_within(lanes, timeout_s)
     out.elapsed_s = last_done - start
     return out
 
@@ -83,19 +74,29 @@ async def paced_loop(
     async def one(index: int) -> None:
         nonlocal last_done
         await asyncio.sleep(max(0.0, start + index / rate_per_s - time.perf_counter()))
-        try:
-            out.results.append(await job(index))
-        except Exception as exc:
-            out.error_count += 1
-            if len(out.errors) < ERRORS_KEPT:
-                out.errors.append(f"#{index}: {type(exc).__name__}: {exc}")
+        await _record(out, index, job)
         last_done = time.perf_counter()
 
     tasks = [asyncio.create_task(one(i)) for i in range(n)]
+    out.timed_out = await _finish_within(tasks, timeout_s)
+    out.elapsed_s = last_done - start
+    return out
+
+
+async def _record(out: LoopResult[T], index: int, job: Callable[[int], Awaitable[T]]) -> None:
+    """Run one job; a failure is counted (and the first few kept), never raised."""
+    try:
+        out.results.append(await job(index))
+    except Exception as exc:
+        out.error_count += 1
+        if len(out.errors) < ERRORS_KEPT:
+            out.errors.append(f"#{index}: {type(exc).__name__}: {exc}")
+
+
+async def _finish_within(tasks: list[asyncio.Task[None]], timeout_s: float) -> bool:
+    """Wait for the tasks; cancel what is left at the deadline. True if any was."""
     _done, pending = await asyncio.wait(tasks, timeout=timeout_s)
     for task in pending:
         task.cancel()
     await asyncio.gather(*pending, return_exceptions=True)
-    out.timed_out = bool(pending)
-    out.elapsed_s = last_done - start
-    return out
+    return bool(pending)
