@@ -29,11 +29,12 @@ from rebook.contracts import (
     FollowUpPolicy,
     ProgressRequest,
 )
-from rebook.db.models import Appointment, Communication, Contact
+from rebook.db.models import Communication
 from rebook.db.stores import SqlAppointmentLedger, SqlCommunicationLedger
 from rebook.domain import Channel, EventType
 from rebook.names import EVENT_SIGNAL, PROGRESS_QUERY, workflow_id_for
 from rebook.ports import ChannelSender
+from tests.support.rows import save_appointment
 from worker import ActivityBundle, build_worker
 from workflows.appointment import AppointmentWorkflow
 
@@ -82,47 +83,10 @@ class Harness:
     async def now(self) -> datetime:
         return await self.env.get_current_time()
 
-    def save_appointment(self, details: AppointmentDetails) -> None:
-        with self.sessions.begin() as session:
-            if session.get(Contact, details.contact.id) is None:
-                c = details.contact
-                session.add(
-                    Contact(
-                        id=c.id,
-                        name=c.name,
-                        email=c.email,
-                        phone=c.phone,
-                        whatsapp=c.whatsapp,
-                        preferred_channel=c.preferred_channel.value
-                        if c.preferred_channel
-                        else None,
-                        timezone=c.timezone,
-                    )
-                )
-                session.flush()  # no ORM relationships, so insert the parent first
-            session.add(
-                Appointment(
-                    id=details.appointment_id,
-                    external_id=details.external_id,
-                    request_fingerprint="test",
-                    workflow_id=workflow_id_for(details.appointment_id),
-                    contact_id=details.contact.id,
-                    host_id=details.host.id,
-                    host_name=details.host.name,
-                    host_email=details.host.email,
-                    kind=details.kind.value,
-                    topic=details.topic,
-                    starts_at=details.starts_at,
-                    duration_minutes=details.duration_minutes,
-                    reschedule_url=details.reschedule_url,
-                    booked_via=details.booked_via.value,
-                )
-            )
-
     async def start(
         self, details: AppointmentDetails, policy: FollowUpPolicy | None = None
     ) -> WorkflowHandle[Any, Any]:
-        self.save_appointment(details)
+        save_appointment(self.sessions, details)
         return await self.env.client.start_workflow(
             AppointmentWorkflow.run,
             AppointmentWorkflowInput(appointment=details, policy=policy or WITHOUT_QUIET_HOURS),
