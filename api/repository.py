@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -226,27 +226,6 @@ class ApiRepository:
                 return None
             raise
         return self._appointment_record(row)
-
-    @_own_transaction
-    def record_rebooking(
-        self, appointment_id: str, *, starts_at: datetime, reschedule_count: int, flagged: bool
-    ) -> None:
-        """Mirror a rebooking the API started itself; the workflow's mirror activity takes
-        over from its first progress update."""
-        self._session.execute(
-            update(Appointment)
-            .where(Appointment.id == appointment_id)
-            .values(
-                status="scheduled",
-                starts_at=starts_at,
-                starts_at_utc_offset_minutes=_offset_minutes(starts_at),
-                reschedule_count=reschedule_count,
-                flagged=flagged,
-                next_step=None,
-                next_step_at=None,
-            )
-        )
-        self._session.commit()
 
     @_own_transaction
     def contact_no_show_total(self, contact_id: str) -> int:

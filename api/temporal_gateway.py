@@ -138,12 +138,19 @@ class AppointmentWorkflows:
                 "workflow of %s already ran; not starting it again", appointment.appointment_id
             )
 
-    async def start_new_run(self, appointment: AppointmentDetails, state: SequenceState) -> None:
-        """Start a fresh run of a closed appointment workflow (a rebooking)."""
+    async def start_new_run(
+        self,
+        appointment: AppointmentDetails,
+        state: SequenceState,
+        *,
+        first_event: AppointmentEvent,
+    ) -> None:
+        """Start a fresh run of a closed appointment workflow (a rebooking) and hand it
+        the event that reopened it."""
         await self._start(
             appointment,
             state=state,
-            first_event=None,
+            first_event=first_event,
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
         )
 

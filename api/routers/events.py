@@ -98,34 +98,22 @@ async def _rebook(
     record: AppointmentRecord,
     event: AppointmentEvent,
 ) -> None:
-    """Start a new run of the same workflow id at the new time, carrying the counts over
-    from the DB mirror, as the workflow would have on a reschedule while running."""
-    assert event.new_starts_at is not None  # EventIn requires it for rescheduled
-    reschedule_count = record.reschedule_count + 1
-    flagged = record.flagged or reschedule_count > workflows.policy().reschedule_limit
+    """Reopen the closed appointment at its old slot with the reschedule as its first
+    event. The workflow applies it exactly as it would while running (count, limit and
+    flag, fresh confirmation and reminders), so that rule lives in one place."""
     contact_no_show_total = await run_in_threadpool(
         repository.contact_no_show_total, record.contact.id
     )
-    state = SequenceState(
+    reopened = SequenceState(
         status=AppointmentStatus.SCHEDULED,
-        starts_at=event.new_starts_at,
+        starts_at=record.starts_at,
         armed_at=event.received_at,
         no_show_count=record.no_show_count,
         contact_no_show_total=contact_no_show_total,
-        reschedule_count=reschedule_count,
-        flagged=flagged,
-        last_rescheduled_at=event.occurred_at or event.received_at,
-        # A platform retry of this very event must not count as a second reschedule.
-        seen_event_ids=[event.event_id],
+        reschedule_count=record.reschedule_count,
+        flagged=record.flagged,
     )
-    await workflows.start_new_run(appointment_details(record, starts_at=event.new_starts_at), state)
-    await run_in_threadpool(
-        repository.record_rebooking,
-        record.id,
-        starts_at=event.new_starts_at,
-        reschedule_count=reschedule_count,
-        flagged=flagged,
-    )
+    await workflows.start_new_run(appointment_details(record), reopened, first_event=event)
 
 
 def _signal_payload(stored: EventRecord) -> AppointmentEvent:

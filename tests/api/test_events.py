@@ -3,6 +3,8 @@ signals land in the workflow's history whether or not anything processes them.""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +12,13 @@ import httpx
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.api.enums.v1 import EventType as HistoryEventType
-from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.client import (
+    Client,
+    WorkflowExecutionDescription,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+)
+from temporalio.worker import Worker
 
 from rebook import search_attributes as sa
 from rebook.db.models import Appointment, AppointmentEventRow
@@ -133,6 +141,7 @@ async def test_reschedule_after_lost_rebooks_with_a_new_run(
     api_client: httpx.AsyncClient,
     temporal_client: Client,
     api_sessions: sessionmaker[Session],
+    appointment_worker: Worker,
 ) -> None:
     created = await _create(api_client)
     handle = temporal_client.get_workflow_handle(created["workflow_id"])
@@ -146,10 +155,12 @@ async def test_reschedule_after_lost_rebooks_with_a_new_run(
     )
 
     assert response.status_code == 202, response.text
-    description = await handle.describe()
+    # The reopened run applies the reschedule itself, then continues as new at the new time.
+    description = await _eventually(
+        handle, lambda d: d.typed_search_attributes.get(sa.RESCHEDULE_COUNT) == 3
+    )
     assert description.status is WorkflowExecutionStatus.RUNNING
     assert description.run_id != first_run
-    assert description.typed_search_attributes.get(sa.RESCHEDULE_COUNT) == 3
     assert description.typed_search_attributes.get(sa.NO_SHOW_COUNT) == 1
     assert description.typed_search_attributes.get(sa.APPOINTMENT_STATUS) == "scheduled"
     with api_sessions() as session:
@@ -158,6 +169,25 @@ async def test_reschedule_after_lost_rebooks_with_a_new_run(
         assert (row.status, row.reschedule_count) == ("scheduled", 3)
         assert row.starts_at == datetime.fromisoformat(new_starts_at)
     assert _stored_events(api_sessions, created["id"]) == ["rebook-1"]
+    for _ in range(100):  # the new run sends the fresh confirmation moments later
+        detail = (await api_client.get(f"/v1/appointments/{created['id']}")).json()
+        templates = [c["template"] for c in detail["communications"]]
+        if "reschedule_confirmation" in templates:
+            break
+        await asyncio.sleep(0.1)
+    assert "reschedule_confirmation" in templates
+
+
+async def _eventually(
+    handle: WorkflowHandle[Any, Any], check: Callable[[WorkflowExecutionDescription], bool]
+) -> WorkflowExecutionDescription:
+    """The worker moves the workflow on asynchronously: poll its description, bounded."""
+    for _ in range(100):
+        description = await handle.describe()
+        if check(description):
+            return description
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"workflow never reached the expected state: {description}")
 
 
 async def test_reschedule_after_attended_is_409(
