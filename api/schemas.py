@@ -7,7 +7,7 @@ here instead of a database error (a 500) later.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -60,6 +60,17 @@ def _in_the_future(value: datetime) -> datetime:
     return value
 
 
+# Platforms' clocks drift a little; beyond this an occurred_at "from the future" is a bug
+# that would make later reports look stale to the workflow.
+CLOCK_SKEW_ALLOWED = timedelta(minutes=5)
+
+
+def _not_in_the_future(value: datetime) -> datetime:
+    if value > datetime.now(UTC) + CLOCK_SKEW_ALLOWED:
+        raise ValueError("must not be in the future")
+    return value
+
+
 _HTTP_URL = TypeAdapter(HttpUrl)
 
 
@@ -74,6 +85,7 @@ def _http_url(value: str) -> str:
 E164Phone = Annotated[str, AfterValidator(_e164)]
 IanaTimezone = Annotated[str, Field(max_length=64), AfterValidator(_iana_timezone)]
 FutureAwareDatetime = Annotated[AwareDatetime, AfterValidator(_in_the_future)]
+PastAwareDatetime = Annotated[AwareDatetime, AfterValidator(_not_in_the_future)]
 WebUrl = Annotated[
     str,
     Field(min_length=1, max_length=2000, json_schema_extra={"format": "uri"}),
@@ -138,7 +150,7 @@ class AppointmentCreate(_Strict):
 class EventIn(_Strict):
     type: EventType
     event_id: str | None = Field(default=None, min_length=1, max_length=200)
-    occurred_at: AwareDatetime | None = None
+    occurred_at: PastAwareDatetime | None = None
     # Declared after `type` so its validator can see the event type.
     new_starts_at: FutureAwareDatetime | None = Field(default=None, validate_default=True)
     reason: str | None = Field(default=None, max_length=2000)

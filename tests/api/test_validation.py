@@ -154,6 +154,11 @@ BAD_EVENTS: list[tuple[str, dict[str, Any], list[Any]]] = [
         {"type": "missed", "occurred_at": "2030-01-01T10:00:00"},
         ["body", "occurred_at"],
     ),
+    (
+        "occurred_at in the future",
+        {"type": "missed", "occurred_at": future_iso(days=1)},
+        ["body", "occurred_at"],
+    ),
 ]
 
 
