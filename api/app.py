@@ -6,9 +6,10 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from temporalio.client import Client
 
+from api.dependencies import require_api_key
 from api.errors import TemporalUnavailable, install_error_handlers
 from api.routers import appointments, contacts, events, health
 from api.temporal_gateway import TemporalConnection
@@ -52,6 +53,7 @@ def create_app(settings: Settings, *, temporal_client: Client | None = None) -> 
     app.state.session_factory = session_factory(engine)
     app.state.temporal = TemporalConnection(settings, temporal_client)
     install_error_handlers(app)
-    for router in (appointments.router, events.router, contacts.router, health.router):
-        app.include_router(router)
+    for router in (appointments.router, events.router, contacts.router):
+        app.include_router(router, dependencies=[Depends(require_api_key)])
+    app.include_router(health.router)  # open: load balancers and probes carry no key
     return app

@@ -7,13 +7,16 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
+from api.errors import Unauthorized
 from api.repository import ApiRepository
 from api.temporal_gateway import AppointmentWorkflows, TemporalConnection
 from rebook.settings import Settings
@@ -22,6 +25,25 @@ from rebook.settings import Settings
 def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+# auto_error=False: a missing key only matters once keys are configured, and then the
+# answer should be our own 401 rather than FastAPI's 403.
+_bearer = HTTPBearer(auto_error=False, description="An API key from API_KEYS")
+
+
+def require_api_key(
+    settings: Annotated[Settings, Depends(get_settings)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    """Booking platforms authenticate with `Authorization: Bearer <key>` once API_KEYS is
+    set; compared in constant time so the key cannot be guessed byte by byte."""
+    keys = settings.api_key_set
+    if not keys:
+        return
+    presented = credentials.credentials.strip() if credentials else ""
+    if not any(hmac.compare_digest(presented, key) for key in keys):
+        raise Unauthorized("missing or invalid Authorization header: expected 'Bearer <api key>'")
 
 
 def get_session(request: Request) -> Iterator[Session]:

@@ -33,6 +33,10 @@ class Conflict(ApiError):
     status_code = status.HTTP_409_CONFLICT
 
 
+class Unauthorized(ApiError):
+    status_code = status.HTTP_401_UNAUTHORIZED
+
+
 class TemporalUnavailable(ApiError):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
 
@@ -48,7 +52,8 @@ async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
     if isinstance(exc, TemporalUnavailable):
         logger.warning("answering 503: %s", exc.detail)
-    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:

@@ -19,6 +19,14 @@ class Settings(BaseSettings):
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # Bearer keys booking platforms must present on /v1 (comma-separated, so keys can be
+    # rotated: add the new one, move the platforms over, drop the old one). Empty: open,
+    # which suits `make run` on loopback only.
+    api_keys: str = ""
+
+    @property
+    def api_key_set(self) -> frozenset[str]:
+        return frozenset(k.strip() for k in self.api_keys.split(",") if k.strip())
 
     # Sequence policy defaults (per appointment overrides are not exposed yet).
     reschedule_limit: int = Field(default=3, ge=1)
