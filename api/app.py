@@ -11,7 +11,7 @@ from temporalio.client import Client
 
 from api.dependencies import require_api_key
 from api.errors import TemporalUnavailable, install_error_handlers
-from api.routers import appointments, contacts, events, health
+from api.routers import appointments, contacts, events, health, reports
 from api.temporal_gateway import TemporalConnection
 from rebook.db.engine import create_engine_for, session_factory
 from rebook.settings import Settings
@@ -53,7 +53,7 @@ def create_app(settings: Settings, *, temporal_client: Client | None = None) -> 
     app.state.session_factory = session_factory(engine)
     app.state.temporal = TemporalConnection(settings, temporal_client)
     install_error_handlers(app)
-    for router in (appointments.router, events.router, contacts.router):
+    for router in (appointments.router, events.router, contacts.router, reports.router):
         app.include_router(router, dependencies=[Depends(require_api_key)])
     app.include_router(health.router)  # open: load balancers and probes carry no key
     return app

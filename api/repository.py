@@ -17,6 +17,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from api.reports import FollowUpReport, follow_up_report
 from rebook.db.models import (
     Appointment,
     AppointmentEventRow,
@@ -226,6 +227,12 @@ class ApiRepository:
                 return None
             raise
         return self._appointment_record(row)
+
+    @_own_transaction
+    def follow_up_report(
+        self, since: datetime, until: datetime, experiment: str | None
+    ) -> FollowUpReport:
+        return follow_up_report(self._session, since, until, experiment)
 
     @_own_transaction
     def contact_no_show_total(self, contact_id: str) -> int:

@@ -297,3 +297,36 @@ _NEEDS = {
     Channel.WHATSAPP: "contact.whatsapp (or contact.phone when booked via whatsapp)",
     Channel.IN_APP: "booked_via app",
 }
+
+
+class OutcomesOut(BaseModel):
+    appointments: int
+    missed: int = Field(description="appointments with at least one no-show")
+    rebooked_after_miss: int = Field(description="missed, then rescheduled: won back")
+    attended: int
+    cancelled: int
+    lost: int
+    expired: int
+    no_show_rate: float | None = Field(description="missed / appointments")
+    rebook_rate: float | None = Field(description="rebooked_after_miss / missed")
+
+
+class VariantOutcomesOut(BaseModel):
+    experiment: str
+    variant: str
+    outcomes: OutcomesOut
+
+
+class ChannelDeliveriesOut(BaseModel):
+    channel: Channel
+    status: CommunicationStatus
+    messages: int
+
+
+class FollowUpReportOut(BaseModel):
+    since: datetime
+    until: datetime
+    experiment: str | None
+    totals: OutcomesOut
+    variants: list[VariantOutcomesOut]
+    deliveries: list[ChannelDeliveriesOut]
