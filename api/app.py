@@ -11,7 +11,7 @@ from temporalio.client import Client
 
 from api.dependencies import require_api_key
 from api.errors import TemporalUnavailable, install_error_handlers
-from api.routers import appointments, contacts, events, health, reports
+from api.routers import appointments, contacts, events, health, reports, webhooks
 from api.temporal_gateway import TemporalConnection
 from rebook.db.engine import create_engine_for, session_factory
 from rebook.settings import Settings
@@ -56,4 +56,6 @@ def create_app(settings: Settings, *, temporal_client: Client | None = None) -> 
     for router in (appointments.router, events.router, contacts.router, reports.router):
         app.include_router(router, dependencies=[Depends(require_api_key)])
     app.include_router(health.router)  # open: load balancers and probes carry no key
+    # No API key either: providers sign their webhooks instead (api/webhook_signatures.py).
+    app.include_router(webhooks.router)
     return app

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, TypeVar, cast
@@ -17,6 +17,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from api.delivery_events import DeliveryEvent, apply_delivery_event
 from api.reports import FollowUpReport, follow_up_report
 from rebook.db.models import (
     Appointment,
@@ -126,6 +127,10 @@ class CommunicationRecord:
     sent_at: datetime | None
     read_at: datetime | None
     created_at: datetime
+    provider_status: str | None = None
+    delivered_at: datetime | None = None
+    opened_at: datetime | None = None
+    clicked_at: datetime | None = None
 
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
@@ -359,6 +364,13 @@ class ApiRepository:
             self._session.commit()
         return _communication_record(row)
 
+    @_own_transaction
+    def apply_delivery_events(self, events: Sequence[DeliveryEvent]) -> int:
+        """Apply a provider's batch in one transaction; returns how many matched a message."""
+        applied = sum(apply_delivery_event(self._session, event) for event in events)
+        self._session.commit()
+        return applied
+
     # ------------------------------------------------------------------ helpers
 
     def _upsert_contact(self, contact: ContactRecord) -> None:
@@ -438,6 +450,10 @@ def _communication_record(row: Communication) -> CommunicationRecord:
         sent_at=row.sent_at,
         read_at=row.read_at,
         created_at=row.created_at,
+        provider_status=row.provider_status,
+        delivered_at=row.delivered_at,
+        opened_at=row.opened_at,
+        clicked_at=row.clicked_at,
     )
 
 

@@ -206,6 +206,15 @@ class CommunicationOut(BaseModel):
     attempts: int
     scheduled_for: datetime
     sent_at: datetime | None
+    provider_status: str | None = Field(
+        description="latest state the provider reported: queued, processed, sending, sent, "
+        "deferred, delivered, opened, clicked, undelivered, failed, bounced, dropped, "
+        "unsubscribed, spam_reported (the most significant one when events arrive out of "
+        "order)"
+    )
+    delivered_at: datetime | None = Field(description="first delivery the provider reported")
+    opened_at: datetime | None = Field(description="first open (email) or read (WhatsApp)")
+    clicked_at: datetime | None = Field(description="first link click (email)")
     created_at: datetime
 
 
@@ -330,3 +339,30 @@ class FollowUpReportOut(BaseModel):
     totals: OutcomesOut
     variants: list[VariantOutcomesOut]
     deliveries: list[ChannelDeliveriesOut]
+
+
+# --------------------------------------------------------------------------- webhooks
+
+
+class SendGridEventIn(BaseModel):
+    """One event of SendGrid's Event Webhook; other fields SendGrid sends are ignored."""
+
+    event: str = Field(max_length=64)
+    timestamp: int = Field(ge=0, le=253402300799)  # unix seconds, up to year 9999
+    sg_message_id: str | None = Field(default=None, max_length=400)
+    # Our custom_arg, which SendGrid echoes at the top level of every event.
+    idempotency_key: str | None = Field(default=None, max_length=400)
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class TwilioStatusCallbackIn(BaseModel):
+    """Twilio's message status callback (form fields keep Twilio's capitalisation)."""
+
+    MessageSid: str = Field(min_length=1, max_length=200)
+    MessageStatus: str = Field(min_length=1, max_length=32)
+    ErrorCode: str | None = Field(default=None, max_length=16)
+
+
+class WebhookResultOut(BaseModel):
+    received: int = Field(description="events in the request")
+    applied: int = Field(description="events matched to a message we sent; the rest ignored")

@@ -7,6 +7,11 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# Served by api/routers/webhooks.py; here so the worker can build callback URLs without
+# importing the API.
+TWILIO_WEBHOOK_PATH = "/v1/webhooks/twilio"
+SENDGRID_WEBHOOK_PATH = "/v1/webhooks/sendgrid"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
@@ -49,10 +54,25 @@ class Settings(BaseSettings):
     twilio_messaging_service_sid: str | None = None  # alternative to a sender number
     twilio_whatsapp_from: str | None = None  # E.164, sent as whatsapp:+...
 
+    # Where providers reach this API from the internet (e.g. https://rebook.example.com).
+    # Set: Twilio senders ask for status callbacks, and their signatures are checked
+    # against this URL (behind a proxy the API cannot see the URL Twilio signed).
+    # None: no status callbacks are requested.
+    public_base_url: str | None = None
+    # SendGrid Event Webhook verification key (base64, as SendGrid's settings page shows
+    # it). Set: unsigned or wrongly signed webhook posts are refused. None: accepted (dev).
+    sendgrid_webhook_public_key: str | None = None
+
     brand_name: str = "Rebook"
 
     # Activity worker threads (provider SDKs and SQLAlchemy are synchronous).
     activity_threads: int = Field(default=32, ge=1)
+
+    @property
+    def twilio_status_callback_url(self) -> str | None:
+        if not self.public_base_url:
+            return None
+        return self.public_base_url.rstrip("/") + TWILIO_WEBHOOK_PATH
 
     @property
     def sendgrid_enabled(self) -> bool:

@@ -130,7 +130,11 @@ class Communication(Base):
     """Every message we sent, recorded, delivered in-app, skipped or failed."""
 
     __tablename__ = "communications"
-    __table_args__ = (Index("ix_communications_contact_channel", "contact_id", "channel"),)
+    __table_args__ = (
+        Index("ix_communications_contact_channel", "contact_id", "channel"),
+        # Provider webhooks name the message by the provider's id.
+        Index("ix_communications_provider_message", "provider", "provider_message_id"),
+    )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(400), unique=True)
@@ -152,5 +156,11 @@ class Communication(Base):
     scheduled_for: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # in-app inbox
+    # What the provider reported after the send (webhooks, api/delivery_events.py): the
+    # highest-precedence state seen so far, and the first time of each milestone.
+    provider_status: Mapped[str | None] = mapped_column(String(32))
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    clicked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

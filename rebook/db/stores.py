@@ -100,7 +100,7 @@ class SqlCommunicationLedger:
     def record_opt_out(self, contact_id: str, channel: Channel, reason: str) -> None:
         # The first reason is kept: it records why the contact unsubscribed.
         with self._sessions.begin() as session:
-            _insert_ignoring_duplicates(
+            insert_ignoring_duplicates(
                 session,
                 ContactOptOut,
                 {"contact_id": contact_id, "channel": channel.value, "reason": reason},
@@ -172,7 +172,7 @@ class SqlAppointmentLedger:
 
     def record_no_show(self, record: NoShowRecord) -> int:
         with self._sessions.begin() as session:
-            _insert_ignoring_duplicates(
+            insert_ignoring_duplicates(
                 session,
                 NoShow,
                 {
@@ -229,9 +229,7 @@ def _communication_record(row: Communication) -> CommunicationRecord:
     )
 
 
-def _insert_ignoring_duplicates(
-    session: Session, model: type[Base], values: dict[str, Any]
-) -> None:
+def insert_ignoring_duplicates(session: Session, model: type[Base], values: dict[str, Any]) -> None:
     """INSERT ... ON CONFLICT DO NOTHING on the primary key: idempotent without a
     read-then-write race. Foreign key violations still raise."""
     dialect = session.get_bind().dialect.name

@@ -56,6 +56,7 @@ def _sms_sender(settings: Settings) -> ChannelSender:
         from_number=settings.twilio_sms_from,
         messaging_service_sid=settings.twilio_messaging_service_sid,
         base_url=settings.twilio_base_url,
+        status_callback=settings.twilio_status_callback_url,
     )
 
 
@@ -73,6 +74,7 @@ def _whatsapp_sender(settings: Settings) -> ChannelSender:
         token,
         from_number=settings.twilio_whatsapp_from,
         base_url=settings.twilio_base_url,
+        status_callback=settings.twilio_status_callback_url,
     )
 
 

@@ -44,8 +44,11 @@ class _TwilioMessagingSender:
         auth_token: str,
         *,
         base_url: str | None = None,
+        status_callback: str | None = None,
         timeout_s: float = DEFAULT_TIMEOUT_S,
     ) -> None:
+        # Twilio POSTs each status change of the message here (api/routers/webhooks.py).
+        self._callback = {"status_callback": status_callback} if status_callback else {}
         self._client = Client(
             account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout_s)
         )
@@ -56,7 +59,7 @@ class _TwilioMessagingSender:
 
     def _create(self, message: RenderedMessage, **params: str) -> ProviderReceipt:
         try:
-            created = self._client.messages.create(body=message.body, **params)
+            created = self._client.messages.create(body=message.body, **self._callback, **params)
         except TwilioException as err:
             raise _classify(err) from err
         except RequestException as err:
@@ -77,11 +80,18 @@ class TwilioSmsSender(_TwilioMessagingSender):
         from_number: str | None = None,
         messaging_service_sid: str | None = None,
         base_url: str | None = None,
+        status_callback: str | None = None,
         timeout_s: float = DEFAULT_TIMEOUT_S,
     ) -> None:
         if not (from_number or messaging_service_sid):
             raise ValueError("Twilio SMS needs a sender number or a messaging service SID")
-        super().__init__(account_sid, auth_token, base_url=base_url, timeout_s=timeout_s)
+        super().__init__(
+            account_sid,
+            auth_token,
+            base_url=base_url,
+            status_callback=status_callback,
+            timeout_s=timeout_s,
+        )
         # A messaging service picks the sender itself (pools, geo-match, short codes).
         self._sender = (
             {"messaging_service_sid": messaging_service_sid}
@@ -101,9 +111,16 @@ class TwilioWhatsAppSender(_TwilioMessagingSender):
         *,
         from_number: str,
         base_url: str | None = None,
+        status_callback: str | None = None,
         timeout_s: float = DEFAULT_TIMEOUT_S,
     ) -> None:
-        super().__init__(account_sid, auth_token, base_url=base_url, timeout_s=timeout_s)
+        super().__init__(
+            account_sid,
+            auth_token,
+            base_url=base_url,
+            status_callback=status_callback,
+            timeout_s=timeout_s,
+        )
         self._from = whatsapp_address(from_number)
 
     def send(self, message: RenderedMessage) -> ProviderReceipt:

@@ -78,6 +78,7 @@ async def test_communications_are_listed_oldest_first_with_every_field(
         "id", "channel", "recipient", "step", "template", "variant", "status", "subject",
         "body", "to_address", "provider", "provider_message_id", "error", "attempts",
         "scheduled_for", "sent_at", "created_at",
+        "provider_status", "delivered_at", "opened_at", "clicked_at",
     }  # fmt: skip
     assert listed[0]["channel"] == "sms"
     assert listed[0]["to_address"] == "+447700900123"

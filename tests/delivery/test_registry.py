@@ -7,6 +7,7 @@ from rebook.delivery.sendgrid_email import SendGridEmailSender
 from rebook.delivery.twilio_messaging import TwilioSmsSender, TwilioWhatsAppSender
 from rebook.domain import Channel
 from rebook.settings import Settings
+from tests.delivery.messages import rendered
 
 NO_PROVIDERS: dict[str, Any] = {
     "sendgrid_api_key": None,
@@ -60,3 +61,26 @@ def test_twilio_without_a_whatsapp_sender_keeps_whatsapp_in_the_outbox():
 
     assert isinstance(senders[Channel.SMS], TwilioSmsSender)
     assert isinstance(senders[Channel.WHATSAPP], OutboxSender)
+
+
+def test_public_base_url_makes_twilio_senders_request_status_callbacks(fake_twilio):
+    senders = build_senders(
+        settings(
+            twilio_account_sid="AC" + "0" * 32,
+            twilio_auth_token="token",
+            twilio_sms_from="+15005550006",
+            twilio_whatsapp_from="+14155238886",
+            twilio_base_url=fake_twilio.base_url,
+            public_base_url="https://rebook.example.com/",
+        )
+    )
+
+    senders[Channel.SMS].send(rendered(Channel.SMS))
+    senders[Channel.WHATSAPP].send(rendered(Channel.WHATSAPP))
+
+    callback = "https://rebook.example.com/v1/webhooks/twilio"
+    assert [form["StatusCallback"] for form in fake_twilio.messages] == [callback] * 2
+
+
+def test_without_public_base_url_no_status_callback_is_requested():
+    assert settings(public_base_url=None).twilio_status_callback_url is None

@@ -118,3 +118,29 @@ def test_unreachable_api_is_transient():
 
     with pytest.raises(TransientDeliveryError, match="unreachable"):
         sender.send(rendered(Channel.SMS))
+
+
+CALLBACK_URL = "https://rebook.example.com/v1/webhooks/twilio"
+
+
+def test_status_callback_is_requested_for_sms_and_whatsapp_when_configured(fake_twilio):
+    sms = sms_sender(fake_twilio, status_callback=CALLBACK_URL)
+    whatsapp = TwilioWhatsAppSender(
+        TWILIO_ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN,
+        from_number=WHATSAPP_FROM,
+        base_url=fake_twilio.base_url,
+        status_callback=CALLBACK_URL,
+    )
+
+    sms.send(rendered(Channel.SMS))
+    whatsapp.send(rendered(Channel.WHATSAPP))
+
+    assert [form["StatusCallback"] for form in fake_twilio.messages] == [CALLBACK_URL] * 2
+
+
+def test_no_status_callback_without_one(fake_twilio):
+    sms_sender(fake_twilio).send(rendered(Channel.SMS))
+
+    [form] = fake_twilio.messages
+    assert "StatusCallback" not in form

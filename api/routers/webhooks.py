@@ -1,0 +1,114 @@
+"""Delivery webhooks: SendGrid's Event Webhook and Twilio's message status callbacks.
+
+Mounted without the API-key dependency: providers cannot send our bearer key, they sign
+their requests instead (api/webhook_signatures.py). Events about messages we do not know
+are acknowledged and ignored, because providers retry anything but a 2xx for days.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from api.delivery_events import from_sendgrid, from_twilio
+from api.dependencies import RepositoryDep, SettingsDep
+from api.schemas import ErrorOut, SendGridEventIn, TwilioStatusCallbackIn, WebhookResultOut
+from api.webhook_signatures import verify_sendgrid, verify_twilio
+from rebook.delivery.twilio_messaging import OPT_OUT_CODES
+from rebook.settings import SENDGRID_WEBHOOK_PATH, TWILIO_WEBHOOK_PATH
+
+router = APIRouter(tags=["webhooks"])
+
+_SENDGRID_BATCH = TypeAdapter(list[SendGridEventIn])
+_ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": ErrorOut}, 422: {"model": ErrorOut}}
+
+
+@router.post(
+    SENDGRID_WEBHOOK_PATH,
+    responses=_ERRORS,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": _SENDGRID_BATCH.json_schema()}},
+        }
+    },
+)
+async def sendgrid_events(
+    request: Request, settings: SettingsDep, repository: RepositoryDep
+) -> WebhookResultOut:
+    """SendGrid Event Webhook: delivered, open, click, bounce, dropped, unsubscribe, ..."""
+    # The signature covers the exact bytes, so verify before parsing.
+    body = await request.body()
+    verify_sendgrid(settings, request.headers, body)
+    try:
+        events = _SENDGRID_BATCH.validate_json(body)
+    except ValidationError as exc:
+        raise _invalid_body(exc) from None
+    mapped = (
+        from_sendgrid(e.event, e.timestamp, e.sg_message_id, e.idempotency_key, e.reason)
+        for e in events
+    )
+    updates = [update for update in mapped if update is not None]
+    applied = await run_in_threadpool(repository.apply_delivery_events, updates)
+    return WebhookResultOut(received=len(events), applied=applied)
+
+
+@router.post(
+    TWILIO_WEBHOOK_PATH,
+    responses=_ERRORS,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/x-www-form-urlencoded": {
+                    "schema": TwilioStatusCallbackIn.model_json_schema()
+                }
+            },
+        }
+    },
+)
+async def twilio_status_callback(
+    request: Request, settings: SettingsDep, repository: RepositoryDep
+) -> WebhookResultOut:
+    """Twilio message status callback: delivered, read (WhatsApp), undelivered, failed, ..."""
+    body = await request.body()
+    # Parsed by hand rather than Form(): the signature covers every field Twilio sent, not
+    # only the ones we read.
+    params = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    verify_twilio(settings, request, params)
+    callback = _parse(TwilioStatusCallbackIn, params)
+    update = from_twilio(
+        callback.MessageSid,
+        callback.MessageStatus,
+        callback.ErrorCode,
+        received_at=datetime.now(UTC),
+        opt_out_codes=OPT_OUT_CODES,
+    )
+    applied = await run_in_threadpool(repository.apply_delivery_events, [update] if update else [])
+    return WebhookResultOut(received=1, applied=applied)
+
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def _parse(model: type[_Model], data: dict[str, Any]) -> _Model:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise _invalid_body(exc) from None
+
+
+def _invalid_body(exc: ValidationError) -> RequestValidationError:
+    """FastAPI's 422 shape, as if the body had been a declared parameter."""
+    return RequestValidationError(
+        [
+            {**error, "loc": ("body", *error["loc"])}
+            for error in exc.errors(include_url=False, include_context=False)
+        ]
+    )
