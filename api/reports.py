@@ -50,6 +50,10 @@ class ChannelDeliveries:
     channel: str
     status: str
     messages: int
+    # Of those, how many the provider reported delivered / opened / clicked (webhooks).
+    delivered: int = 0
+    opened: int = 0
+    clicked: int = 0
 
 
 @dataclass(frozen=True)
@@ -136,12 +140,21 @@ def _rescheduled_after_a_miss() -> ColumnElement[bool]:
 
 def _deliveries(session: Session, in_window: list[ColumnElement[bool]]) -> list[ChannelDeliveries]:
     query = (
-        select(Communication.channel, Communication.status, func.count(Communication.id))
+        select(
+            Communication.channel,
+            Communication.status,
+            func.count(Communication.id),
+            # COUNT(column) counts non-NULL values: the messages that reached each milestone.
+            func.count(Communication.delivered_at),
+            func.count(Communication.opened_at),
+            func.count(Communication.clicked_at),
+        )
         .join(Appointment, Appointment.id == Communication.appointment_id)
         .where(*in_window)
         .group_by(Communication.channel, Communication.status)
         .order_by(Communication.channel, Communication.status)
     )
     return [
-        ChannelDeliveries(channel, status, int(n)) for channel, status, n in session.execute(query)
+        ChannelDeliveries(channel, status, int(n), int(delivered), int(opened), int(clicked))
+        for channel, status, n, delivered, opened, clicked in session.execute(query)
     ]

@@ -330,6 +330,9 @@ class ChannelDeliveriesOut(BaseModel):
     channel: Channel
     status: CommunicationStatus
     messages: int
+    delivered: int = Field(description="of these, reported delivered by the provider")
+    opened: int = Field(description="of these, reported opened (email) or read (WhatsApp)")
+    clicked: int = Field(description="of these, with a link click reported (email)")
 
 
 class FollowUpReportOut(BaseModel):

@@ -490,3 +490,27 @@ def test_communication_log_shows_what_providers_reported(
     assert datetime.fromisoformat(logged["delivered_at"]) == T0
     assert datetime.fromisoformat(logged["opened_at"]) == T0
     assert logged["clicked_at"] is None
+
+
+def test_follow_up_report_counts_delivered_opened_and_clicked_messages(
+    client: TestClient, add_message: Callable[..., Communication]
+) -> None:
+    opened, clicked, _silent = add_message(), add_message(), add_message()
+    client.post(
+        SENDGRID_PATH,
+        json=[
+            _sendgrid_event(opened, "delivered", T0),
+            _sendgrid_event(opened, "open", T0),
+            _sendgrid_event(clicked, "delivered", T0),
+            _sendgrid_event(clicked, "open", T0),
+            _sendgrid_event(clicked, "click", T0),
+        ],
+    )
+
+    report = client.get("/v1/reports/follow-ups").json()
+
+    [email_sent] = [
+        d for d in report["deliveries"] if (d["channel"], d["status"]) == ("email", "sent")
+    ]
+    assert (email_sent["messages"], email_sent["delivered"]) == (3, 2)
+    assert (email_sent["opened"], email_sent["clicked"]) == (2, 1)
