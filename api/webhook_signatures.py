@@ -35,9 +35,9 @@ def verify_sendgrid(settings: Settings, headers: Mapping[str, str], body: bytes)
     try:
         verifier = _sendgrid_verifier(settings.sendgrid_webhook_public_key)
         valid = verifier.verify_signature(body.decode("utf-8"), signature, timestamp)
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        # Undecodable signature or body, or a malformed key in the settings (logged by the
-        # verifier factory): nothing we can trust.
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        # Undecodable signature or body, or a malformed or non-EC key in the settings
+        # (TypeError from verify): nothing we can trust.
         logger.warning("SendGrid webhook signature not checkable: %s", exc)
         valid = False
     if not valid:

@@ -35,7 +35,12 @@ _ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": ErrorOut}, 422: {"mod
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": _SENDGRID_BATCH.json_schema()}},
+            "content": {
+                "application/json": {
+                    # Inlined: a TypeAdapter schema would $ref outside the OpenAPI document.
+                    "schema": {"type": "array", "items": SendGridEventIn.model_json_schema()}
+                }
+            },
         }
     },
 )
