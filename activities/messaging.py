@@ -18,7 +18,7 @@ from temporalio.exceptions import ApplicationError
 from rebook.channels import address_for
 from rebook.contracts import DeliveryRequest, DeliveryResult
 from rebook.domain import Channel, CommunicationStatus, Recipient
-from rebook.messages import MessageContent, render_message
+from rebook.messages import MessageContent, render_message, whatsapp_template_variables
 from rebook.ports import (
     ChannelSender,
     CommunicationDraft,
@@ -79,6 +79,12 @@ class MessagingActivities:
             to_name=address.to_name,
             contact_id=request.appointment.contact.id,
             step=request.step,
+            template=request.template,
+            template_variables=(
+                whatsapp_template_variables(request, self._brand_name)
+                if request.channel is Channel.WHATSAPP
+                else None
+            ),
         )
         try:
             receipt = sender.send(message)

@@ -5,6 +5,7 @@ of anything a workflow module imports.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -26,6 +27,10 @@ class RenderedMessage:
     to_name: str | None = None
     contact_id: str | None = None
     step: str | None = None  # sequence step, for provider-side reporting (categories)
+    # Which Rebook template this is, and the values for a provider-side pre-approved
+    # version of it (WhatsApp templates); channels that send `body` ignore both.
+    template: str | None = None
+    template_variables: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,10 @@ the dev stack, bench) and pass what is needed down; never import it from workflo
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from rebook.steps import Template
 
 # Served by api/routers/webhooks.py; here so the worker can build callback URLs without
 # importing the API.
@@ -53,6 +55,11 @@ class Settings(BaseSettings):
     twilio_sms_from: str | None = None  # E.164 sender number
     twilio_messaging_service_sid: str | None = None  # alternative to a sender number
     twilio_whatsapp_from: str | None = None  # E.164, sent as whatsapp:+...
+    # Rebook template name -> Twilio Content SID ("HX...") of its pre-approved WhatsApp
+    # version, as JSON: {"no_show_followup": "HX..."}. Templates without one are sent as
+    # free-form text, which WhatsApp delivers only within 24 h of the contact's last
+    # message. Variables: rebook/messages/template_variables.py.
+    twilio_whatsapp_content_sids: dict[str, str] = Field(default_factory=dict)
 
     # Where providers reach this API from the internet (e.g. https://rebook.example.com).
     # Set: Twilio senders ask for status callbacks, and their signatures are checked
@@ -73,6 +80,15 @@ class Settings(BaseSettings):
         if not self.public_base_url:
             return None
         return self.public_base_url.rstrip("/") + TWILIO_WEBHOOK_PATH
+
+    @field_validator("twilio_whatsapp_content_sids")
+    @classmethod
+    def _known_templates(cls, mapping: dict[str, str]) -> dict[str, str]:
+        # A misspelt name would never match and silently fall back to free-form text.
+        unknown = sorted(set(mapping) - {t.value for t in Template})
+        if unknown:
+            raise ValueError(f"unknown template names {unknown}; use {[t.value for t in Template]}")
+        return mapping
 
     @property
     def sendgrid_enabled(self) -> bool:

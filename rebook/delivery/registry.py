@@ -73,6 +73,7 @@ def _whatsapp_sender(settings: Settings) -> ChannelSender:
         sid,
         token,
         from_number=settings.twilio_whatsapp_from,
+        content_sids=settings.twilio_whatsapp_content_sids,
         base_url=settings.twilio_base_url,
         status_callback=settings.twilio_status_callback_url,
     )

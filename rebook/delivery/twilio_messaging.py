@@ -6,7 +6,9 @@ The provider message id is the Message SID ("SM...").
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Mapping
 
 from requests.exceptions import RequestException
 from twilio.base.exceptions import TwilioException, TwilioRestException
@@ -58,8 +60,10 @@ class _TwilioMessagingSender:
             self._client.api.base_url = base_url.rstrip("/")
 
     def _create(self, message: RenderedMessage, **params: str) -> ProviderReceipt:
+        if "content_sid" not in params:
+            params = {"body": message.body, **params}
         try:
-            created = self._client.messages.create(body=message.body, **self._callback, **params)
+            created = self._client.messages.create(**self._callback, **params)
         except TwilioException as err:
             raise _classify(err) from err
         except RequestException as err:
@@ -110,6 +114,7 @@ class TwilioWhatsAppSender(_TwilioMessagingSender):
         auth_token: str,
         *,
         from_number: str,
+        content_sids: Mapping[str, str] | None = None,
         base_url: str | None = None,
         status_callback: str | None = None,
         timeout_s: float = DEFAULT_TIMEOUT_S,
@@ -122,9 +127,23 @@ class TwilioWhatsAppSender(_TwilioMessagingSender):
             timeout_s=timeout_s,
         )
         self._from = whatsapp_address(from_number)
+        self._content_sids = dict(content_sids or {})
 
     def send(self, message: RenderedMessage) -> ProviderReceipt:
-        return self._create(message, to=whatsapp_address(message.to_address), from_=self._from)
+        addresses = {"to": whatsapp_address(message.to_address), "from_": self._from}
+        content_sid = self._content_sids.get(message.template or "")
+        if content_sid is None:
+            # Free-form text: delivered only inside the 24 h window the contact opened by
+            # writing to us; outside it Twilio refuses (63016) and the workflow falls back
+            # to the next channel.
+            return self._create(message, **addresses)
+        # The pre-approved template: WhatsApp delivers it whenever, window or not.
+        return self._create(
+            message,
+            **addresses,
+            content_sid=content_sid,
+            content_variables=json.dumps(dict(message.template_variables or {})),
+        )
 
 
 def whatsapp_address(number: str) -> str:

@@ -5,5 +5,6 @@ modules import passes through it, so it must stay sandbox-safe and deterministic
 """
 
 from rebook.messages.render import MessageContent, render_message
+from rebook.messages.template_variables import whatsapp_template_variables
 
-__all__ = ["MessageContent", "render_message"]
+__all__ = ["MessageContent", "render_message", "whatsapp_template_variables"]

@@ -1,3 +1,4 @@
+import json
 from dataclasses import replace
 from datetime import timedelta
 
@@ -256,3 +257,36 @@ def test_outbox_and_in_app_complete_without_a_provider(
         seeded_appointment.contact.id
     )
     assert fake_sendgrid.requests == [] and fake_twilio.requests == []
+
+
+def test_whatsapp_follow_up_goes_as_the_mapped_pre_approved_template(
+    ledger, sessions, seeded_appointment, fake_twilio
+):
+    from rebook.delivery.twilio_messaging import TwilioWhatsAppSender
+
+    sender = TwilioWhatsAppSender(
+        TWILIO_ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN,
+        from_number="+14155238886",
+        content_sids={Template.NO_SHOW_FOLLOWUP.value: "HX" + "b" * 32},
+        base_url=fake_twilio.base_url,
+    )
+    activities = MessagingActivities(ledger, {Channel.WHATSAPP: sender}, brand_name="Acme")
+    details = replace(
+        seeded_appointment,
+        booked_via=BookedVia.WHATSAPP,
+        contact=replace(seeded_appointment.contact, whatsapp="+447700900555"),
+    )
+    request = request_for(
+        details, Channel.WHATSAPP, Step.NO_SHOW_FOLLOWUP, Template.NO_SHOW_FOLLOWUP
+    )
+
+    deliver(activities, request)
+
+    [sent] = fake_twilio.messages
+    assert sent["ContentSid"] == "HX" + "b" * 32
+    variables = json.loads(sent["ContentVariables"])
+    assert variables["1"] == details.contact.name.split()[0]
+    assert variables["5"] == details.reschedule_url
+    # The ledger keeps our own rendering as the human-readable record of what was sent.
+    assert details.reschedule_url in row_for(sessions, request).body

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from rebook.delivery.twilio_messaging import TwilioSmsSender, TwilioWhatsAppSender
@@ -144,3 +146,27 @@ def test_no_status_callback_without_one(fake_twilio):
 
     [form] = fake_twilio.messages
     assert "StatusCallback" not in form
+
+
+def test_whatsapp_sends_the_pre_approved_template_when_one_is_mapped(fake_twilio):
+    sender = TwilioWhatsAppSender(
+        TWILIO_ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN,
+        from_number=WHATSAPP_FROM,
+        content_sids={"no_show_followup": "HX" + "a" * 32},
+        base_url=fake_twilio.base_url,
+    )
+    variables = {"1": "Ada", "5": "https://book.example.com/r/1"}
+
+    sender.send(
+        rendered(Channel.WHATSAPP, template="no_show_followup", template_variables=variables)
+    )
+    sender.send(rendered(Channel.WHATSAPP, template="reminder_1h", template_variables=variables))
+
+    templated, free_form = fake_twilio.messages
+    assert templated["ContentSid"] == "HX" + "a" * 32
+    assert json.loads(templated["ContentVariables"]) == variables
+    assert "Body" not in templated  # WhatsApp renders the approved text itself
+    assert templated["To"] == "whatsapp:+447700900123"
+    assert "ContentSid" not in free_form  # no template mapped: free-form body
+    assert free_form["Body"] == "Hi Ada, see you tomorrow at 09:00."

@@ -101,3 +101,27 @@ def test_host_alert_tells_the_host_who_how_often_and_when() -> None:
     assert "limit" in message.body
     assert "16:00 CET" in message.body
     assert "15:00 UTC" in message.body
+
+
+def test_whatsapp_template_variables_follow_the_documented_contract() -> None:
+    from rebook.messages import whatsapp_template_variables
+    from rebook.steps import Template
+    from tests.factories import appointment, contact
+
+    details = appointment(
+        contact=contact(name="Ada Lovelace", timezone="Europe/Berlin"),
+        content_url="https://example.com/recording",
+        alternative_url="https://example.com/webinars",
+    )
+    follow_up = delivery(Template.NO_SHOW_FOLLOWUP, Channel.WHATSAPP, details)
+    variables = whatsapp_template_variables(follow_up, BRAND)
+    assert sorted(variables) == ["1", "2", "3", "4", "5", "6"]
+    assert variables["1"] == "Ada"
+    assert variables["2"] == "demo"
+    assert variables["5"] == details.reschedule_url
+    assert variables["6"] == "Grace"
+    assert variables["4"].endswith("CET")  # the contact's local time
+    content = delivery(Template.VALUE_CONTENT, Channel.WHATSAPP, details)
+    assert whatsapp_template_variables(content, BRAND)["5"] == "https://example.com/recording"
+    offer = delivery(Template.ALTERNATIVE_OFFER, Channel.WHATSAPP, details)
+    assert whatsapp_template_variables(offer, BRAND)["5"] == "https://example.com/webinars"

@@ -1,0 +1,21 @@
+"""Settings catch misconfiguration at start-up rather than at the first send."""
+
+import pytest
+from pydantic import ValidationError
+
+from rebook.settings import Settings
+
+
+def test_whatsapp_content_sids_must_name_real_templates(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TWILIO_WHATSAPP_CONTENT_SIDS", '{"no_show_folowup": "HX1"}')
+    with pytest.raises(ValidationError, match="no_show_folowup"):
+        Settings(_env_file=None)  # type: ignore[call-arg]
+    monkeypatch.setenv("TWILIO_WHATSAPP_CONTENT_SIDS", '{"no_show_followup": "HX1"}')
+    assert Settings(_env_file=None).twilio_whatsapp_content_sids == {  # type: ignore[call-arg]
+        "no_show_followup": "HX1"
+    }
+
+
+def test_api_keys_are_split_and_trimmed() -> None:
+    settings = Settings(_env_file=None, api_keys=" old , new,, ")  # type: ignore[call-arg]
+    assert settings.api_key_set == frozenset({"old", "new"})
