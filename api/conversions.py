@@ -165,17 +165,7 @@ def appointment_out(
         booked_via=BookedVia(record.booked_via),
         content_url=record.content_url,
         alternative_url=record.alternative_url,
-        contact=ContactOut(
-            id=contact.id,
-            name=contact.name,
-            email=contact.email,
-            phone=contact.phone,
-            whatsapp=contact.whatsapp,
-            preferred_channel=Channel(contact.preferred_channel)
-            if contact.preferred_channel
-            else None,
-            timezone=contact.timezone,
-        ),
+        contact=ContactOut.model_validate(contact, from_attributes=True),
         host=HostOut(id=record.host_id, name=record.host_name, email=record.host_email),
         experiment=ExperimentOut(name=record.experiment_name, variant=record.experiment_variant)
         if record.experiment_name and record.experiment_variant
