@@ -21,11 +21,11 @@ from api.schemas import (
     ExperimentOut,
     HostOut,
     InboxMessageOut,
+    contact_details,
 )
 from rebook.contracts import (
     AppointmentDetails,
     AppointmentProgress,
-    ContactDetails,
     ExperimentAssignment,
     HostDetails,
 )
@@ -33,7 +33,6 @@ from rebook.domain import (
     AppointmentKind,
     AppointmentStatus,
     BookedVia,
-    Channel,
 )
 from rebook.names import workflow_id_for
 
@@ -97,7 +96,6 @@ def appointment_details(
     record: AppointmentRecord, *, starts_at: datetime | None = None
 ) -> AppointmentDetails:
     """What the workflow is told about the appointment (optionally at a new time)."""
-    contact = record.contact
     experiment = None
     if record.experiment_name and record.experiment_variant:
         experiment = ExperimentAssignment(
@@ -112,17 +110,7 @@ def appointment_details(
         topic=record.topic,
         reschedule_url=record.reschedule_url,
         booked_via=BookedVia(record.booked_via),
-        contact=ContactDetails(
-            id=contact.id,
-            name=contact.name,
-            timezone=contact.timezone,
-            email=contact.email,
-            phone=contact.phone,
-            whatsapp=contact.whatsapp,
-            preferred_channel=Channel(contact.preferred_channel)
-            if contact.preferred_channel
-            else None,
-        ),
+        contact=contact_details(record.contact),
         host=HostDetails(id=record.host_id, name=record.host_name, email=record.host_email),
         content_url=record.content_url,
         alternative_url=record.alternative_url,

@@ -296,17 +296,6 @@ class ApiRepository:
             self._session.delete(row)
             self._session.commit()
 
-    @_own_transaction
-    def count_events(self, appointment_id: str) -> int:
-        return int(
-            self._session.scalar(
-                select(func.count())
-                .select_from(AppointmentEventRow)
-                .where(AppointmentEventRow.appointment_id == appointment_id)
-            )
-            or 0
-        )
-
     def _find_event(self, appointment_id: str, event_id: str) -> EventRecord | None:
         row = self._session.scalars(
             select(AppointmentEventRow).where(

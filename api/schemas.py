@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -276,6 +276,38 @@ class ErrorOut(BaseModel):
     detail: Any
 
 
+class ContactLike(Protocol):
+    """A contact as the API receives it (ContactIn) or stores it (ContactRecord)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def email(self) -> str | None: ...
+    @property
+    def phone(self) -> str | None: ...
+    @property
+    def whatsapp(self) -> str | None: ...
+    @property
+    def preferred_channel(self) -> str | None: ...
+
+
+def contact_details(contact: ContactLike) -> ContactDetails:
+    """The contact as the workflow and rebook.channels see it."""
+    return ContactDetails(
+        id=contact.id,
+        name=contact.name,
+        timezone=contact.timezone,
+        email=contact.email,
+        phone=contact.phone,
+        whatsapp=contact.whatsapp,
+        preferred_channel=Channel(contact.preferred_channel) if contact.preferred_channel else None,
+    )
+
+
 def reachability_problem(body: AppointmentCreate) -> tuple[str, str] | None:
     """(field, why) when the contact cannot be reached as asked, or None.
 
@@ -283,15 +315,7 @@ def reachability_problem(body: AppointmentCreate) -> tuple[str, str] | None:
     accepts a contact the sequence could not message. Checked after parsing because it
     spans the contact and booked_via.
     """
-    contact = ContactDetails(
-        id=body.contact.id,
-        name=body.contact.name,
-        timezone=body.contact.timezone,
-        email=body.contact.email,
-        phone=body.contact.phone,
-        whatsapp=body.contact.whatsapp,
-        preferred_channel=body.contact.preferred_channel,
-    )
+    contact = contact_details(body.contact)
     channel = contact.preferred_channel
     if channel is not None and not address_for(contact, channel, body.booked_via):
         return "preferred_channel", f"preferred channel {channel.value} needs {_NEEDS[channel]}"
