@@ -10,11 +10,12 @@ import asyncio
 import logging
 import os
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 from temporalio.worker import Worker
 
@@ -24,6 +25,8 @@ from rebook.db.engine import create_engine_for, session_factory
 from rebook.db.migrate import upgrade_to_head
 from rebook.db.stores import SqlAppointmentLedger, SqlCommunicationLedger
 from rebook.delivery.registry import build_senders
+from rebook.domain import Channel
+from rebook.ports import ChannelSender
 from rebook.settings import Settings
 from workflows.appointment import AppointmentWorkflow
 
@@ -45,10 +48,15 @@ class ActivityBundle:
 
 def build_activities(settings: Settings) -> ActivityBundle:
     sessions = session_factory(create_engine_for(settings.database_url))
+    return activities_on(sessions, build_senders(settings), settings.brand_name)
+
+
+def activities_on(
+    sessions: sessionmaker[Session], senders: Mapping[Channel, ChannelSender], brand_name: str
+) -> ActivityBundle:
+    """The activities over a database and a set of senders (tests pass their own)."""
     return ActivityBundle(
-        messaging=MessagingActivities(
-            SqlCommunicationLedger(sessions), build_senders(settings), settings.brand_name
-        ),
+        messaging=MessagingActivities(SqlCommunicationLedger(sessions), senders, brand_name),
         records=RecordActivities(SqlAppointmentLedger(sessions)),
     )
 

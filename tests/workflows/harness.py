@@ -18,8 +18,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from activities.messaging import MessagingActivities
-from activities.records import RecordActivities
 from rebook.contracts import (
     AppointmentDetails,
     AppointmentEvent,
@@ -30,12 +28,11 @@ from rebook.contracts import (
     ProgressRequest,
 )
 from rebook.db.models import Communication
-from rebook.db.stores import SqlAppointmentLedger, SqlCommunicationLedger
 from rebook.domain import Channel, EventType
 from rebook.names import EVENT_SIGNAL, PROGRESS_QUERY, workflow_id_for
 from rebook.ports import ChannelSender
 from tests.support.rows import save_appointment
-from worker import ActivityBundle, build_worker
+from worker import ActivityBundle, activities_on, build_worker
 from workflows.appointment import AppointmentWorkflow
 
 HISTORIES_DIR = Path(__file__).parent / "histories"
@@ -66,12 +63,7 @@ class Harness:
     task_queue: str = field(default_factory=lambda: f"tq-{uuid.uuid4().hex[:8]}")
 
     def activities(self) -> ActivityBundle:
-        return ActivityBundle(
-            messaging=MessagingActivities(
-                SqlCommunicationLedger(self.sessions), self.senders, "Rebook"
-            ),
-            records=RecordActivities(SqlAppointmentLedger(self.sessions)),
-        )
+        return activities_on(self.sessions, self.senders, "Rebook")
 
     def worker(self, executor: ThreadPoolExecutor) -> Any:
         return build_worker(self.env.client, self.task_queue, self.activities(), executor, 8)
