@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 run: install
-	$(PYTHON) -m rebook.devstack
+	$(PYTHON) -m devstack
 
 test: install
 	$(BIN)/ruff check .

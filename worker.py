@@ -21,12 +21,12 @@ from temporalio.worker import Worker
 
 from activities.messaging import MessagingActivities
 from activities.records import RecordActivities
+from rebook.core.domain import Channel
+from rebook.core.ports import ChannelSender
 from rebook.db.engine import create_engine_for, session_factory
 from rebook.db.migrate import upgrade_to_head
 from rebook.db.stores import SqlAppointmentLedger, SqlCommunicationLedger
 from rebook.delivery.registry import build_senders
-from rebook.domain import Channel
-from rebook.ports import ChannelSender
 from rebook.settings import Settings
 from workflows.appointment import AppointmentWorkflow
 

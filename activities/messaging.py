@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from rebook.channels import address_for
-from rebook.contracts import DeliveryRequest, DeliveryResult
-from rebook.domain import Channel, CommunicationStatus, Recipient
-from rebook.messages import MessageContent, render_message, whatsapp_template_variables
-from rebook.ports import (
+from rebook.core.channels import address_for
+from rebook.core.contracts import DeliveryRequest, DeliveryResult
+from rebook.core.domain import Channel, CommunicationStatus, Recipient
+from rebook.core.messages import MessageContent, render_message, whatsapp_template_variables
+from rebook.core.ports import (
     ChannelSender,
     CommunicationDraft,
     CommunicationLedger,

@@ -9,8 +9,8 @@ from __future__ import annotations
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from rebook.contracts import Ack, NoShowRecord, NoShowTally, StatusUpdate
-from rebook.ports import AppointmentLedger
+from rebook.core.contracts import Ack, NoShowRecord, NoShowTally, StatusUpdate
+from rebook.core.ports import AppointmentLedger
 
 
 class RecordActivities:

@@ -12,9 +12,9 @@ from temporalio.client import Client
 from api.dependencies import require_api_key
 from api.errors import TemporalUnavailable, install_error_handlers
 from api.routers import appointments, contacts, events, health, reports, webhooks
-from api.temporal_gateway import TemporalConnection
 from rebook.db.engine import create_engine_for, session_factory
 from rebook.settings import Settings
+from rebook.temporal.gateway import TemporalConnection
 
 
 def create_app(settings: Settings, *, temporal_client: Client | None = None) -> FastAPI:

@@ -23,18 +23,18 @@ from api.schemas import (
     InboxMessageOut,
     contact_details,
 )
-from rebook.contracts import (
+from rebook.core.contracts import (
     AppointmentDetails,
     AppointmentProgress,
     ExperimentAssignment,
     HostDetails,
 )
-from rebook.domain import (
+from rebook.core.domain import (
     AppointmentKind,
     AppointmentStatus,
     BookedVia,
 )
-from rebook.names import workflow_id_for
+from rebook.core.names import workflow_id_for
 
 
 def new_appointment_id() -> str:

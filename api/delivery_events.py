@@ -18,9 +18,9 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rebook.core.domain import Recipient
 from rebook.db.models import Communication, ContactOptOut
 from rebook.db.stores import insert_ignoring_duplicates
-from rebook.domain import Recipient
 
 SENDGRID = "sendgrid"
 TWILIO = "twilio"

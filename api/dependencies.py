@@ -18,8 +18,8 @@ from temporalio.client import Client
 
 from api.errors import Unauthorized
 from api.repository import ApiRepository
-from api.temporal_gateway import AppointmentWorkflows, TemporalConnection
 from rebook.settings import Settings
+from rebook.temporal.gateway import AppointmentWorkflows, TemporalConnection
 
 
 def get_settings(request: Request) -> Settings:

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session, aliased
 
+from rebook.core.domain import AppointmentStatus, EventType
 from rebook.db.models import Appointment, AppointmentEventRow, Communication
-from rebook.domain import AppointmentStatus, EventType
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from api.delivery_events import DeliveryEvent, apply_delivery_event
 from api.reports import FollowUpReport, follow_up_report
+from rebook.core.domain import Channel
 from rebook.db.models import (
     Appointment,
     AppointmentEventRow,
@@ -26,7 +27,6 @@ from rebook.db.models import (
     Contact,
     NoShow,
 )
-from rebook.domain import Channel
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,9 @@ from pydantic import (
     field_validator,
 )
 
-from rebook.channels import address_for
-from rebook.contracts import ContactDetails
-from rebook.domain import (
+from rebook.core.channels import address_for
+from rebook.core.contracts import ContactDetails
+from rebook.core.domain import (
     AppointmentKind,
     AppointmentStatus,
     BookedVia,
@@ -296,7 +296,7 @@ class ContactLike(Protocol):
 
 
 def contact_details(contact: ContactLike) -> ContactDetails:
-    """The contact as the workflow and rebook.channels see it."""
+    """The contact as the workflow and rebook.core.channels see it."""
     return ContactDetails(
         id=contact.id,
         name=contact.name,
@@ -311,7 +311,7 @@ def contact_details(contact: ContactLike) -> ContactDetails:
 def reachability_problem(body: AppointmentCreate) -> tuple[str, str] | None:
     """(field, why) when the contact cannot be reached as asked, or None.
 
-    Uses the same address rules as the workflow (rebook.channels), so the API never
+    Uses the same address rules as the workflow (rebook.core.channels), so the API never
     accepts a contact the sequence could not message. Checked after parsing because it
     spans the contact and booked_via.
     """

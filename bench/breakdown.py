@@ -18,8 +18,8 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from bench.load import AppointmentSample
 from bench.stats import summary_ms
+from rebook.core.steps import Step
 from rebook.db.models import AppointmentEventRow, Communication, NoShow
-from rebook.steps import Step
 
 CHUNK = 500  # SQLite caps bound parameters per statement
 

@@ -21,9 +21,9 @@ from temporalio.testing import WorkflowEnvironment
 
 from bench.api_server import ApiServer, free_loopback_port
 from bench.config import BenchConfig
+from devstack.stack import temporal_binary
+from rebook.core.search_attributes import ALL_KEYS
 from rebook.db.migrate import upgrade_to_head
-from rebook.devstack import temporal_binary
-from rebook.search_attributes import ALL_KEYS
 from rebook.settings import Settings
 
 

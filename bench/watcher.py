@@ -14,9 +14,9 @@ from datetime import datetime
 
 from sqlalchemy import Engine, select
 
+from rebook.core.domain import CommunicationStatus
+from rebook.core.steps import Step
 from rebook.db.models import Communication
-from rebook.domain import CommunicationStatus
-from rebook.steps import Step
 
 log = logging.getLogger("bench.watcher")
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from rebook.steps import Template
+from rebook.core.steps import Template
 
 # Served by api/routers/webhooks.py; here so the worker can build callback URLs without
 # importing the API.
@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     # Rebook template name -> Twilio Content SID ("HX...") of its pre-approved WhatsApp
     # version, as JSON: {"no_show_followup": "HX..."}. Templates without one are sent as
     # free-form text, which WhatsApp delivers only within 24 h of the contact's last
-    # message. Variables: rebook/messages/template_variables.py.
+    # message. Variables: rebook/core/messages/template_variables.py.
     twilio_whatsapp_content_sids: dict[str, str] = Field(default_factory=dict)
 
     # Where providers reach this API from the internet (e.g. https://rebook.example.com).

@@ -6,14 +6,14 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from rebook.contracts import (
+from rebook.core.contracts import (
     AppointmentDetails,
     AppointmentEvent,
     ContactDetails,
     HostDetails,
     SequenceState,
 )
-from rebook.domain import AppointmentKind, AppointmentStatus, BookedVia, Channel, EventType
+from rebook.core.domain import AppointmentKind, AppointmentStatus, BookedVia, Channel, EventType
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 

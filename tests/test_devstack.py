@@ -1,4 +1,4 @@
-"""End-to-end test of `python -m rebook.devstack`, the thing `make run` runs.
+"""End-to-end test of `python -m devstack`, the thing `make run` runs.
 
 Starts the real stack (Temporal dev server, worker, API) on free ports with its own data
 directory and SQLite file, books an appointment through the API, then sends SIGINT and
@@ -93,7 +93,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         API_PORT=str(api_port),
     )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "rebook.devstack"],
+        [sys.executable, "-m", "devstack"],
         cwd=ROOT,
         env=env,
         stdin=subprocess.DEVNULL,

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from rebook.experiments import assign_variant, validate_variants
+from rebook.core.experiments import assign_variant, validate_variants
 
 
 def test_assignment_is_deterministic() -> None:
@@ -17,7 +17,7 @@ def test_assignment_is_deterministic() -> None:
 
 def test_assignment_is_stable_across_processes() -> None:
     # Python's hash() is salted per process; the assignment must not depend on it.
-    code = "from rebook.experiments import assign_variant as a; print(a('exp', 'apt_42'))"
+    code = "from rebook.core.experiments import assign_variant as a; print(a('exp', 'apt_42'))"
     other_process = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )

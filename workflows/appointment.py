@@ -4,7 +4,7 @@ cancelled. Events arrive as signals; progress is answered by a query.
 
 The loop is: apply queued events, else wait until the next planned step is due (or an event
 arrives first), run it, repeat. What to do and when is decided by pure code in
-rebook.sequence and rebook.lifecycle; this module only orchestrates.
+rebook.core.sequence and rebook.core.lifecycle; this module only orchestrates.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from activities.messaging import MessagingActivities
     from activities.records import RecordActivities
-    from rebook import search_attributes as sa
-    from rebook.contracts import (
+    from rebook.core import search_attributes as sa
+    from rebook.core.contracts import (
         AppointmentDetails,
         AppointmentEvent,
         AppointmentOutcome,
@@ -35,11 +35,11 @@ with workflow.unsafe.imports_passed_through():
         SequenceState,
         StatusUpdate,
     )
-    from rebook.domain import AppointmentStatus
-    from rebook.lifecycle import apply_event
-    from rebook.names import EVENT_SIGNAL, PROGRESS_QUERY, WORKFLOW_NAME
-    from rebook.sequence import PlannedStep, cancellation_notice, pending, plan, stamp
-    from rebook.steps import Step
+    from rebook.core.domain import AppointmentStatus
+    from rebook.core.lifecycle import apply_event
+    from rebook.core.names import EVENT_SIGNAL, PROGRESS_QUERY, WORKFLOW_NAME
+    from rebook.core.sequence import PlannedStep, cancellation_notice, pending, plan, stamp
+    from rebook.core.steps import Step
     from workflows.policies import (
         DELIVERY_RETRY,
         DELIVERY_TIMEOUT,

@@ -24,8 +24,8 @@ from api.schemas import (
     ErrorOut,
     reachability_problem,
 )
-from api.temporal_gateway import AppointmentWorkflows
-from rebook.experiments import assign_variant
+from rebook.core.experiments import assign_variant
+from rebook.temporal.gateway import AppointmentWorkflows
 
 router = APIRouter(prefix="/v1/appointments", tags=["appointments"])
 

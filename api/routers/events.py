@@ -12,9 +12,9 @@ from api.dependencies import RepositoryDep, SettingsDep, TemporalConnectionDep
 from api.errors import Conflict, NotFound
 from api.repository import ApiRepository, AppointmentRecord, EventRecord
 from api.schemas import ErrorOut, EventAccepted, EventIn
-from api.temporal_gateway import AppointmentWorkflows, ExecutionState
-from rebook.contracts import AppointmentEvent, SequenceState
-from rebook.domain import AppointmentStatus, EventType
+from rebook.core.contracts import AppointmentEvent, SequenceState
+from rebook.core.domain import AppointmentStatus, EventType
+from rebook.temporal.gateway import AppointmentWorkflows, ExecutionState
 
 router = APIRouter(prefix="/v1/appointments", tags=["events"])
 

@@ -1,4 +1,4 @@
-"""SQL implementations of the ledgers in rebook.ports (SQLite and PostgreSQL).
+"""SQL implementations of the ledgers in rebook.core.ports (SQLite and PostgreSQL).
 
 Every method runs in its own short transaction and returns plain dataclasses, so callers
 (activities on worker threads) never hold ORM objects or sessions.
@@ -17,15 +17,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from rebook.contracts import NoShowRecord, StatusUpdate
-from rebook.db.models import Appointment, Base, Communication, ContactOptOut, NoShow, utcnow
-from rebook.domain import Channel, CommunicationStatus
-from rebook.ports import (
+from rebook.core.contracts import NoShowRecord, StatusUpdate
+from rebook.core.domain import Channel, CommunicationStatus
+from rebook.core.ports import (
     Claim,
     CommunicationDraft,
     CommunicationRecord,
     ProviderReceipt,
 )
+from rebook.db.models import Appointment, Base, Communication, ContactOptOut, NoShow, utcnow
 
 Clock = Callable[[], datetime]
 

@@ -4,9 +4,9 @@ so delivery is complete as soon as the row exists; there is no provider to call.
 
 from __future__ import annotations
 
+from rebook.core.domain import CommunicationStatus
+from rebook.core.ports import ProviderReceipt, RenderedMessage
 from rebook.delivery._ids import local_message_id
-from rebook.domain import CommunicationStatus
-from rebook.ports import ProviderReceipt, RenderedMessage
 
 
 class InAppSender:

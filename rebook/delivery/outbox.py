@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import logging
 
+from rebook.core.domain import Channel, CommunicationStatus
+from rebook.core.ports import ProviderReceipt, RenderedMessage
 from rebook.delivery._ids import local_message_id
-from rebook.domain import Channel, CommunicationStatus
-from rebook.ports import ProviderReceipt, RenderedMessage
 
 logger = logging.getLogger(__name__)
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import logging
 
+from rebook.core.domain import Channel
+from rebook.core.ports import ChannelSender
 from rebook.delivery.in_app import InAppSender
 from rebook.delivery.outbox import OutboxSender
 from rebook.delivery.sendgrid_email import SendGridEmailSender
 from rebook.delivery.twilio_messaging import TwilioSmsSender, TwilioWhatsAppSender
-from rebook.domain import Channel
-from rebook.ports import ChannelSender
 from rebook.settings import Settings
 
 logger = logging.getLogger(__name__)

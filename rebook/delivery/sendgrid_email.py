@@ -15,8 +15,8 @@ from python_http_client.exceptions import HTTPError
 from sendgrid import SendGridAPIClient
 from sendgrid.helpers.mail import Category, CustomArg, From, Mail, To
 
-from rebook.domain import CommunicationStatus
-from rebook.ports import (
+from rebook.core.domain import CommunicationStatus
+from rebook.core.ports import (
     PermanentDeliveryError,
     ProviderReceipt,
     RenderedMessage,

@@ -15,8 +15,8 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from rebook.domain import CommunicationStatus
-from rebook.ports import (
+from rebook.core.domain import CommunicationStatus
+from rebook.core.ports import (
     PermanentDeliveryError,
     ProviderReceipt,
     RenderedMessage,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from rebook.contracts import AppointmentDetails
+from rebook.core.contracts import AppointmentDetails
 from rebook.db.engine import create_engine_for, session_factory
 from rebook.db.migrate import upgrade_to_head
 from tests.factories import appointment

@@ -14,16 +14,16 @@ from activities.messaging import (
     TRANSIENT_FAILURE,
     MessagingActivities,
 )
-from rebook.contracts import AppointmentDetails, DeliveryRequest
+from rebook.core.contracts import AppointmentDetails, DeliveryRequest
+from rebook.core.domain import BookedVia, Channel, CommunicationStatus, Recipient
+from rebook.core.ports import ChannelSender
+from rebook.core.steps import Step, Template
 from rebook.db.models import Communication
 from rebook.db.stores import SqlCommunicationLedger
 from rebook.delivery.in_app import InAppSender
 from rebook.delivery.outbox import OutboxSender
 from rebook.delivery.sendgrid_email import SendGridEmailSender
 from rebook.delivery.twilio_messaging import TwilioSmsSender
-from rebook.domain import BookedVia, Channel, CommunicationStatus, Recipient
-from rebook.ports import ChannelSender
-from rebook.steps import Step, Template
 from tests.fakes import FakeSendGrid, FakeTwilio
 from tests.fakes.fixtures import SENDGRID_API_KEY, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN
 

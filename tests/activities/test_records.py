@@ -5,10 +5,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import ActivityEnvironment
 
 from activities.records import RecordActivities
-from rebook.contracts import AppointmentDetails, NoShowRecord, StatusUpdate
+from rebook.core.contracts import AppointmentDetails, NoShowRecord, StatusUpdate
+from rebook.core.domain import AppointmentStatus
 from rebook.db.models import Appointment
 from rebook.db.stores import SqlAppointmentLedger
-from rebook.domain import AppointmentStatus
 
 
 def test_a_no_show_recorded_twice_counts_once(

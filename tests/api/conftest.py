@@ -24,9 +24,9 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from api.app import create_app
+from rebook.core.search_attributes import ALL_KEYS
 from rebook.db.engine import create_engine_for, session_factory
 from rebook.db.migrate import upgrade_to_head
-from rebook.search_attributes import ALL_KEYS
 from rebook.settings import Settings
 from tests.support.database_fixtures import (
     postgres_migrated_template as postgres_migrated_template,

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client, WorkflowExecutionStatus
 
-from rebook import search_attributes as sa
+from rebook.core import search_attributes as sa
+from rebook.core.names import workflow_id_for
 from rebook.db.models import Appointment, Contact
-from rebook.names import workflow_id_for
 from rebook.settings import Settings
 from tests.api.payloads import BOOKED_OFFSET, appointment_body, with_contact
 

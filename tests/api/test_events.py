@@ -20,9 +20,9 @@ from temporalio.client import (
 )
 from temporalio.worker import Worker
 
-from rebook import search_attributes as sa
+from rebook.core import search_attributes as sa
+from rebook.core.names import workflow_id_for
 from rebook.db.models import Appointment, AppointmentEventRow
-from rebook.names import workflow_id_for
 from tests.api.payloads import appointment_body, future_iso
 
 

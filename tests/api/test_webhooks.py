@@ -21,9 +21,9 @@ from temporalio.client import Client
 from twilio.request_validator import RequestValidator
 
 from api.app import create_app
+from rebook.core.domain import Channel
 from rebook.db.models import Appointment, Communication, Contact, ContactOptOut
 from rebook.db.stores import SqlCommunicationLedger
-from rebook.domain import Channel
 from rebook.settings import Settings
 
 SENDGRID_PATH = "/v1/webhooks/sendgrid"

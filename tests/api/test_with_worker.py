@@ -12,7 +12,7 @@ import pytest
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from rebook.contracts import AppointmentOutcome
+from rebook.core.contracts import AppointmentOutcome
 from tests.api.payloads import appointment_body
 
 T = TypeVar("T")

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from rebook.core.domain import Channel, Recipient
+from rebook.core.ports import CommunicationDraft
 from rebook.db.models import Appointment, Contact
-from rebook.domain import Channel, Recipient
-from rebook.ports import CommunicationDraft
 
 STARTS_AT = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 

@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from rebook.contracts import NoShowRecord, StatusUpdate
+from rebook.core.contracts import NoShowRecord, StatusUpdate
+from rebook.core.domain import AppointmentStatus
+from rebook.core.ports import AppointmentLedger
 from rebook.db.models import Appointment
 from rebook.db.stores import AppointmentNotFound, SqlAppointmentLedger
-from rebook.domain import AppointmentStatus
-from rebook.ports import AppointmentLedger
 from tests.db.seed import STARTS_AT, add_appointment, add_contact
 
 

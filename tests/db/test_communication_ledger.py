@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from rebook.core.domain import CommunicationStatus
+from rebook.core.ports import Claim, CommunicationLedger, ProviderReceipt
 from rebook.db.models import Communication
 from rebook.db.stores import CommunicationNotFound, SqlCommunicationLedger
-from rebook.domain import CommunicationStatus
-from rebook.ports import Claim, CommunicationLedger, ProviderReceipt
 from tests.db.seed import add_appointment, add_contact, draft
 
 SUCCESS_STATUSES = [

@@ -7,9 +7,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from rebook.core.domain import Channel
 from rebook.db.models import ContactOptOut
 from rebook.db.stores import SqlCommunicationLedger
-from rebook.domain import Channel
 from tests.db.seed import add_contact
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from rebook.domain import Channel
-from rebook.ports import RenderedMessage
+from rebook.core.domain import Channel
+from rebook.core.ports import RenderedMessage
 
 
 def rendered(channel: Channel = Channel.EMAIL, **changes: Any) -> RenderedMessage:

@@ -1,6 +1,6 @@
+from rebook.core.domain import Channel, CommunicationStatus
 from rebook.delivery.in_app import InAppSender
 from rebook.delivery.outbox import OutboxSender
-from rebook.domain import Channel, CommunicationStatus
 from tests.delivery.messages import rendered
 
 

@@ -1,11 +1,11 @@
 from typing import Any
 
+from rebook.core.domain import Channel
 from rebook.delivery.in_app import InAppSender
 from rebook.delivery.outbox import OutboxSender
 from rebook.delivery.registry import build_senders
 from rebook.delivery.sendgrid_email import SendGridEmailSender
 from rebook.delivery.twilio_messaging import TwilioSmsSender, TwilioWhatsAppSender
-from rebook.domain import Channel
 from rebook.settings import Settings
 from tests.delivery.messages import rendered
 

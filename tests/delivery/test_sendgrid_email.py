@@ -1,8 +1,8 @@
 import pytest
 
+from rebook.core.domain import CommunicationStatus
+from rebook.core.ports import PermanentDeliveryError, TransientDeliveryError
 from rebook.delivery.sendgrid_email import SendGridEmailSender
-from rebook.domain import CommunicationStatus
-from rebook.ports import PermanentDeliveryError, TransientDeliveryError
 from tests.delivery.messages import rendered
 from tests.fakes import FakeSendGrid
 from tests.fakes.fixtures import SENDGRID_API_KEY

@@ -2,9 +2,9 @@ import json
 
 import pytest
 
+from rebook.core.domain import Channel, CommunicationStatus
+from rebook.core.ports import PermanentDeliveryError, TransientDeliveryError
 from rebook.delivery.twilio_messaging import TwilioSmsSender, TwilioWhatsAppSender
-from rebook.domain import Channel, CommunicationStatus
-from rebook.ports import PermanentDeliveryError, TransientDeliveryError
 from tests.delivery.messages import rendered
 from tests.fakes import FakeTwilio
 from tests.fakes.fixtures import TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN

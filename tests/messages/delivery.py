@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from rebook.contracts import AppointmentDetails, DeliveryRequest
-from rebook.domain import Channel, Recipient
-from rebook.steps import Template
+from rebook.core.contracts import AppointmentDetails, DeliveryRequest
+from rebook.core.domain import Channel, Recipient
+from rebook.core.steps import Template
 from tests.factories import appointment
 
 BRAND = "Acme"

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from rebook.domain import Channel
-from rebook.messages import render_message
-from rebook.steps import Template
+from rebook.core.domain import Channel
+from rebook.core.messages import render_message
+from rebook.core.steps import Template
 from tests.factories import appointment, contact
 from tests.messages.delivery import BRAND, delivery
 
@@ -104,8 +104,8 @@ def test_host_alert_tells_the_host_who_how_often_and_when() -> None:
 
 
 def test_whatsapp_template_variables_follow_the_documented_contract() -> None:
-    from rebook.messages import whatsapp_template_variables
-    from rebook.steps import Template
+    from rebook.core.messages import whatsapp_template_variables
+    from rebook.core.steps import Template
     from tests.factories import appointment, contact
 
     details = appointment(

@@ -7,9 +7,9 @@ from dataclasses import replace
 
 import pytest
 
-from rebook.domain import AppointmentKind, Channel
-from rebook.messages import render_message
-from rebook.steps import Template
+from rebook.core.domain import AppointmentKind, Channel
+from rebook.core.messages import render_message
+from rebook.core.steps import Template
 from tests.factories import appointment
 from tests.messages.delivery import BRAND, HOST_TEMPLATES, delivery
 

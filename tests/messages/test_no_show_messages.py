@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from rebook.domain import AppointmentKind, Channel
-from rebook.messages import render_message
-from rebook.steps import Template
+from rebook.core.domain import AppointmentKind, Channel
+from rebook.core.messages import render_message
+from rebook.core.steps import Template
 from tests.factories import appointment
 from tests.messages.delivery import BRAND, delivery
 

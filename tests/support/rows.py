@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from rebook.contracts import AppointmentDetails
+from rebook.core.contracts import AppointmentDetails
+from rebook.core.names import workflow_id_for
 from rebook.db.models import Appointment, Contact
-from rebook.names import workflow_id_for
 
 
 def save_appointment(sessions: sessionmaker[Session], details: AppointmentDetails) -> None:

@@ -12,7 +12,7 @@ from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client
 
-from rebook.search_attributes import ALL_KEYS
+from rebook.core.search_attributes import ALL_KEYS
 
 
 def venv_binary(name: str) -> str:

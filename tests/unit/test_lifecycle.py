@@ -1,8 +1,8 @@
 from datetime import timedelta
 
-from rebook.contracts import FollowUpPolicy
-from rebook.domain import AppointmentStatus, EventType
-from rebook.lifecycle import apply_event
+from rebook.core.contracts import FollowUpPolicy
+from rebook.core.domain import AppointmentStatus, EventType
+from rebook.core.lifecycle import apply_event
 from tests.factories import T0, appointment, event, state_for
 
 POLICY = FollowUpPolicy(reschedule_limit=2)

@@ -1,9 +1,9 @@
 from datetime import timedelta
 
-from rebook.contracts import FollowUpPolicy
-from rebook.domain import AppointmentStatus, BookedVia, Channel
-from rebook.sequence import pending, plan, step_key
-from rebook.steps import Step, Template
+from rebook.core.contracts import FollowUpPolicy
+from rebook.core.domain import AppointmentStatus, BookedVia, Channel
+from rebook.core.sequence import pending, plan, step_key
+from rebook.core.steps import Step, Template
 from tests.factories import T0, appointment, contact, state_for
 
 POLICY = FollowUpPolicy()
@@ -99,7 +99,7 @@ def test_final_statuses_plan_nothing():
 def test_quiet_hours_move_a_night_time_step_to_the_contacts_morning():
     from datetime import UTC, datetime
 
-    from rebook.sequence import outside_quiet_hours
+    from rebook.core.sequence import outside_quiet_hours
 
     # 22:30 in New York (EST, UTC-5) is quiet: it waits for 08:00 there next morning.
     night = datetime(2026, 12, 1, 3, 30, tzinfo=UTC)

@@ -7,11 +7,11 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
+from rebook.core.domain import Channel
+from rebook.core.ports import ChannelSender
 from rebook.db.engine import create_engine_for, session_factory
 from rebook.delivery.in_app import InAppSender
 from rebook.delivery.outbox import OutboxSender
-from rebook.domain import Channel
-from rebook.ports import ChannelSender
 from tests.support.database_fixtures import (
     database_url as database_url,
 )

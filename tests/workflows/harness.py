@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from rebook.contracts import (
+from rebook.core.contracts import (
     AppointmentDetails,
     AppointmentEvent,
     AppointmentOutcome,
@@ -27,10 +27,10 @@ from rebook.contracts import (
     FollowUpPolicy,
     ProgressRequest,
 )
+from rebook.core.domain import Channel, EventType
+from rebook.core.names import EVENT_SIGNAL, PROGRESS_QUERY, workflow_id_for
+from rebook.core.ports import ChannelSender
 from rebook.db.models import Communication
-from rebook.domain import Channel, EventType
-from rebook.names import EVENT_SIGNAL, PROGRESS_QUERY, workflow_id_for
-from rebook.ports import ChannelSender
 from tests.support.rows import save_appointment
 from worker import ActivityBundle, activities_on, build_worker
 from workflows.appointment import AppointmentWorkflow

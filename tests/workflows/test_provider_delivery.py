@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
+from rebook.core.domain import EventType
 from rebook.delivery.registry import build_senders
-from rebook.domain import EventType
 from rebook.settings import Settings
 from tests.factories import appointment
 from tests.fakes.fake_sendgrid import FakeSendGrid

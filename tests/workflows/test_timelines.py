@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from temporalio.client import WorkflowExecutionStatus
 
-from rebook.contracts import AppointmentOutcome, FollowUpPolicy
-from rebook.domain import AppointmentStatus, BookedVia, EventType
-from rebook.search_attributes import APPOINTMENT_STATUS, NO_SHOW_COUNT, RESCHEDULE_COUNT
+from rebook.core.contracts import AppointmentOutcome, FollowUpPolicy
+from rebook.core.domain import AppointmentStatus, BookedVia, EventType
+from rebook.core.search_attributes import APPOINTMENT_STATUS, NO_SHOW_COUNT, RESCHEDULE_COUNT
 from tests.factories import appointment, contact
 from tests.workflows.harness import WITHOUT_QUIET_HOURS, Harness
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import Final
 
-from rebook.messages.context import DEFAULT_SEGMENT, FALLBACK_SEGMENT, REPEAT_SEGMENT
-from rebook.messages.copy_model import EmailCopy, InAppCopy, ShortCopy, TemplateCopy
-from rebook.steps import Template
+from rebook.core.messages.context import DEFAULT_SEGMENT, FALLBACK_SEGMENT, REPEAT_SEGMENT
+from rebook.core.messages.copy_model import EmailCopy, InAppCopy, ShortCopy, TemplateCopy
+from rebook.core.steps import Template
 
 CONTROL_VARIANT: Final = "a"
 TREATMENT_VARIANT: Final = "b"

@@ -11,8 +11,8 @@ import html
 from typing import Final
 from urllib.parse import urlsplit
 
-from rebook.messages.context import RenderContext
-from rebook.messages.copy_model import EmailCopy
+from rebook.core.messages.context import RenderContext
+from rebook.core.messages.copy_model import EmailCopy
 
 _ACCENT: Final = "#2f6fed"
 _SAFE_URL_SCHEMES: Final = frozenset({"http", "https"})

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from rebook.messages.context import RenderContext
-from rebook.messages.copy_model import EmailCopy, InAppCopy, ShortCopy
+from rebook.core.messages.context import RenderContext
+from rebook.core.messages.copy_model import EmailCopy, InAppCopy, ShortCopy
 
 # Carriers and consent rules expect every marketing SMS to say how to opt out.
 SMS_OPT_OUT: Final = "Reply STOP to opt out"

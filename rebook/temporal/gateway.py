@@ -1,6 +1,6 @@
 """Everything the API asks of Temporal: start, signal and query appointment workflows.
 
-The API talks to the workflow by name (rebook.names) and never imports workflow code.
+The API talks to the workflow by name (rebook.core.names) and never imports workflow code.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import TemporalUnavailable
-from rebook import search_attributes as sa
-from rebook.contracts import (
+from rebook.core import search_attributes as sa
+from rebook.core.contracts import (
     AppointmentDetails,
     AppointmentEvent,
     AppointmentOutcome,
@@ -34,8 +34,8 @@ from rebook.contracts import (
     ProgressRequest,
     SequenceState,
 )
-from rebook.domain import AppointmentStatus
-from rebook.names import EVENT_SIGNAL, PROGRESS_QUERY, WORKFLOW_NAME, workflow_id_for
+from rebook.core.domain import AppointmentStatus
+from rebook.core.names import EVENT_SIGNAL, PROGRESS_QUERY, WORKFLOW_NAME, workflow_id_for
 from rebook.settings import Settings
 
 logger = logging.getLogger(__name__)

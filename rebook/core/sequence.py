@@ -11,15 +11,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from rebook.channels import (
+from rebook.core.channels import (
     order_starting_with,
     other_channel_order,
     preferred_order,
     short_message_channel,
 )
-from rebook.contracts import AppointmentDetails, FollowUpPolicy, SequenceState
-from rebook.domain import AppointmentStatus, Channel, Recipient
-from rebook.steps import Step, Template
+from rebook.core.contracts import AppointmentDetails, FollowUpPolicy, SequenceState
+from rebook.core.domain import AppointmentStatus, Channel, Recipient
+from rebook.core.steps import Step, Template
 
 
 @dataclass(frozen=True)

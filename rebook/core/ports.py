@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from rebook.contracts import NoShowRecord, StatusUpdate
-from rebook.domain import Channel, CommunicationStatus, Recipient
+from rebook.core.contracts import NoShowRecord, StatusUpdate
+from rebook.core.domain import Channel, CommunicationStatus, Recipient
 
 
 @dataclass(frozen=True)

@@ -11,14 +11,14 @@ every template can use any of them:
     {{2}} kind (demo, consultation) {{5}} the link the message is about
     {{3}} topic                     {{6}} host's first name
 
-Pure module, like the rest of rebook.messages.
+Pure module, like the rest of rebook.core.messages.
 """
 
 from __future__ import annotations
 
-from rebook.contracts import DeliveryRequest
-from rebook.messages.context import build_context
-from rebook.steps import Template
+from rebook.core.contracts import DeliveryRequest
+from rebook.core.messages.context import build_context
+from rebook.core.steps import Template
 
 # The link a template's call to action points at; everything else is about rebooking.
 _LINK_OF = {

@@ -6,14 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
-from rebook.contracts import DeliveryRequest
-from rebook.domain import Channel
-from rebook.messages import layouts
-from rebook.messages.catalog import lookup
-from rebook.messages.context import RenderContext, build_context, message_segment
-from rebook.messages.copy_model import TemplateCopy
-from rebook.messages.html_email import render_html_email
-from rebook.steps import Template
+from rebook.core.contracts import DeliveryRequest
+from rebook.core.domain import Channel
+from rebook.core.messages import layouts
+from rebook.core.messages.catalog import lookup
+from rebook.core.messages.context import RenderContext, build_context, message_segment
+from rebook.core.messages.copy_model import TemplateCopy
+from rebook.core.messages.html_email import render_html_email
+from rebook.core.steps import Template
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The local dev stack behind `make run`: Temporal dev server + worker + API in one terminal.
 
-    python -m rebook.devstack
+    python -m devstack              (what `make run` runs)
 
 Steps: migrate the database to head, start `temporal server start-dev` (state kept in
 .data/temporal.db, our search attributes registered), wait for its frontend, then start the
@@ -34,7 +34,7 @@ from types import FrameType
 from sqlalchemy.engine import make_url
 from temporalio.client import Client
 
-from rebook.search_attributes import cli_flags
+from rebook.core.search_attributes import cli_flags
 from rebook.settings import Settings
 
 # worker.py and api/ live at the repository root (the package is installed editable).
@@ -262,13 +262,3 @@ def main() -> int:
         for child in reversed(children):
             child.stop()
     return exit_code
-
-
-if __name__ == "__main__":
-    code = main()
-    # Skip interpreter teardown: the Temporal client's Rust threads (from the readiness
-    # probe) can abort a finalizing interpreter with "PyGILState_Release" (SIGABRT), see
-    # temporalio/sdk-python#300. All children are reaped by now; nothing else to clean up.
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)

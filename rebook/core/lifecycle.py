@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from rebook.contracts import AppointmentEvent, FollowUpPolicy, SequenceState
-from rebook.domain import AppointmentStatus, EventType
+from rebook.core.contracts import AppointmentEvent, FollowUpPolicy, SequenceState
+from rebook.core.domain import AppointmentStatus, EventType
 
 # Event ids remembered for de-duplication; bounded so state stays small across
 # continue-as-new. Platforms retry within minutes, not after hundreds of later events.

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from typing import Final
 
-from rebook.contracts import DeliveryRequest
-from rebook.messages.timefmt import format_local, format_utc, zone_or_utc
-from rebook.messages.value_lines import (
+from rebook.core.contracts import DeliveryRequest
+from rebook.core.messages.timefmt import format_local, format_utc, zone_or_utc
+from rebook.core.messages.value_lines import (
     CONTENT_NOUNS,
     KIND_NOUNS,
     SHORT_VALUE_LINES,
     VALUE_LINES,
 )
-from rebook.steps import Template
+from rebook.core.steps import Template
 
 RenderContext = dict[str, str]
 

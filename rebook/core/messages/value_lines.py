@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from rebook.domain import AppointmentKind
+from rebook.core.domain import AppointmentKind
 
 # Reminds the contact what they would gain; placeholders come from the render context.
 VALUE_LINES: Final[dict[AppointmentKind, str]] = {

@@ -1,7 +1,7 @@
 """Dataclasses that cross the Temporal boundary: workflow input/output, signals, queries
 and activity arguments/results.
 
-Pure module (stdlib + rebook.domain only): safe to import from workflow code. Keep every
+Pure module (stdlib + rebook.core.domain only): safe to import from workflow code. Keep every
 field JSON-friendly (str, int, bool, datetime, enums, lists, nested dataclasses) so the
 default Temporal data converter round-trips it and committed histories stay replayable.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from rebook.domain import (
+from rebook.core.domain import (
     AppointmentKind,
     AppointmentStatus,
     BookedVia,

@@ -7,8 +7,8 @@ fallback for permanent delivery failures. Pure module: safe to import from workf
 
 from __future__ import annotations
 
-from rebook.contracts import AppointmentDetails, ContactDetails
-from rebook.domain import BookedVia, Channel
+from rebook.core.contracts import AppointmentDetails, ContactDetails
+from rebook.core.domain import BookedVia, Channel
 
 DEFAULT_ORDER: tuple[Channel, ...] = (Channel.EMAIL, Channel.SMS, Channel.WHATSAPP, Channel.IN_APP)
 
