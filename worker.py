@@ -25,7 +25,7 @@ from rebook.core.domain import Channel
 from rebook.core.ports import ChannelSender
 from rebook.db.engine import create_engine_for, session_factory
 from rebook.db.migrate import upgrade_to_head
-from rebook.db.stores import SqlAppointmentLedger, SqlCommunicationLedger
+from rebook.db.stores import AppointmentStore, CommunicationStore
 from rebook.delivery.registry import build_senders
 from rebook.settings import Settings
 from workflows.appointment import AppointmentWorkflow
@@ -56,8 +56,8 @@ def activities_on(
 ) -> ActivityBundle:
     """The activities over a database and a set of senders (tests pass their own)."""
     return ActivityBundle(
-        messaging=MessagingActivities(SqlCommunicationLedger(sessions), senders, brand_name),
-        records=RecordActivities(SqlAppointmentLedger(sessions)),
+        messaging=MessagingActivities(CommunicationStore(sessions), senders, brand_name),
+        records=RecordActivities(AppointmentStore(sessions)),
     )
 
 

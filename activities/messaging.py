@@ -23,11 +23,11 @@ from rebook.core.ports import (
     ChannelSender,
     CommunicationDraft,
     CommunicationLedger,
-    CommunicationRecord,
     PermanentDeliveryError,
     RenderedMessage,
     TransientDeliveryError,
 )
+from rebook.core.records import CommunicationRecord
 
 # ApplicationError types the workflow matches on. The first two are non-retryable: the
 # workflow moves on to the contact's next channel; the third is retried with backoff.
@@ -144,7 +144,7 @@ def _draft(
         step=request.step,
         template=request.template,
         channel=request.channel,
-        variant=request.variant,
+        variant=request.appointment.variant,
         # Unreachable attempts are recorded too (as SKIPPED), with an empty address.
         to_address=address.to_address or "",
         subject=content.subject,

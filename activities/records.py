@@ -9,7 +9,7 @@ from __future__ import annotations
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from rebook.core.contracts import Ack, NoShowRecord, NoShowTally, StatusUpdate
+from rebook.core.contracts import Ack, NoShowRecord, NoShowTally, Progress
 from rebook.core.ports import AppointmentLedger
 
 
@@ -23,9 +23,11 @@ class RecordActivities:
         return NoShowTally(contact_no_show_total=self._ledger.record_no_show(record))
 
     @activity.defn(name="record_status")
-    def record_status(self, update: StatusUpdate) -> Ack:
+    def record_status(self, progress: Progress) -> Ack:
+        """Mirror the workflow's progress into the appointments table (for listings and
+        for reads once the workflow has closed)."""
         try:
-            self._ledger.record_status(update)
+            self._ledger.record_status(progress)
         except LookupError as err:
             # No row to mirror into: retrying cannot create one.
             raise ApplicationError(

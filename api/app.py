@@ -10,11 +10,12 @@ from fastapi import Depends, FastAPI
 from temporalio.client import Client
 
 from api.dependencies import require_api_key
-from api.errors import TemporalUnavailable, install_error_handlers
+from api.errors import install_error_handlers
 from api.routers import appointments, contacts, events, health, reports, webhooks
 from rebook.db.engine import create_engine_for, session_factory
+from rebook.services.errors import Unavailable
 from rebook.settings import Settings
-from rebook.temporal.gateway import TemporalConnection
+from rebook.temporal.gateway import AppointmentWorkflows, TemporalConnection
 
 
 def create_app(settings: Settings, *, temporal_client: Client | None = None) -> FastAPI:
@@ -24,14 +25,15 @@ def create_app(settings: Settings, *, temporal_client: Client | None = None) -> 
     connects to settings.temporal_address at startup; if Temporal is down then, the app
     still starts and each request that needs Temporal retries the connection (503 meanwhile).
 
-    app.state: settings, engine, session_factory, temporal (a TemporalConnection).
+    app.state: settings, engine, sessions (a sessionmaker the stores are built on),
+    temporal (a TemporalConnection) and workflows (the AppointmentWorkflows gateway).
     The database schema is not created here: run rebook.db.migrate first.
     """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Down now is not fatal: /healthz reports it and requests reconnect on demand.
-        with contextlib.suppress(TemporalUnavailable):
+        with contextlib.suppress(Unavailable):
             await app.state.temporal.client()
         try:
             yield
@@ -50,8 +52,13 @@ def create_app(settings: Settings, *, temporal_client: Client | None = None) -> 
     engine = create_engine_for(settings.database_url)
     app.state.settings = settings
     app.state.engine = engine
-    app.state.session_factory = session_factory(engine)
-    app.state.temporal = TemporalConnection(settings, temporal_client)
+    app.state.sessions = session_factory(engine)
+    app.state.temporal = TemporalConnection(
+        settings.temporal_address, settings.temporal_namespace, temporal_client
+    )
+    app.state.workflows = AppointmentWorkflows(
+        app.state.temporal, settings.task_queue, settings.follow_up_policy()
+    )
     install_error_handlers(app)
     for router in (appointments.router, events.router, contacts.router, reports.router):
         app.include_router(router, dependencies=[Depends(require_api_key)])

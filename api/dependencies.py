@@ -1,23 +1,35 @@
-"""Request-scoped dependencies, all built from what create_app put on app.state:
+"""What routes receive: the settings, the API-key check and one use-case service each, as
+Annotated `*Dep` aliases. Services are built per request from what create_app put on
+app.state:
 
 - app.state.settings: Settings
-- app.state.session_factory: sessionmaker[Session]
+- app.state.sessions: sessionmaker[Session] (the stores are built on it)
 - app.state.temporal: TemporalConnection
+- app.state.workflows: AppointmentWorkflows
 """
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
-from temporalio.client import Client
 
 from api.errors import Unauthorized
-from api.repository import ApiRepository
+from rebook.db.stores import (
+    AppointmentStore,
+    CommunicationStore,
+    DeliveryEventStore,
+    ReportStore,
+)
+from rebook.services.appointments import AppointmentService
+from rebook.services.delivery_reports import DeliveryReportService
+from rebook.services.events import EventService
+from rebook.services.health import HealthService
+from rebook.services.inbox import InboxService
+from rebook.services.reports import ReportService
 from rebook.settings import Settings
 from rebook.temporal.gateway import AppointmentWorkflows, TemporalConnection
 
@@ -27,13 +39,15 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
 # auto_error=False: a missing key only matters once keys are configured, and then the
 # answer should be our own 401 rather than FastAPI's 403.
 _bearer = HTTPBearer(auto_error=False, description="An API key from API_KEYS")
 
 
 def require_api_key(
-    settings: Annotated[Settings, Depends(get_settings)],
+    settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
     """Booking platforms authenticate with `Authorization: Bearer <key>` once API_KEYS is
@@ -46,38 +60,52 @@ def require_api_key(
         raise Unauthorized("missing or invalid Authorization header: expected 'Bearer <api key>'")
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    factory: sessionmaker[Session] = request.app.state.session_factory
-    with factory() as session:
-        yield session
+def _sessions(request: Request) -> sessionmaker[Session]:
+    sessions: sessionmaker[Session] = request.app.state.sessions
+    return sessions
 
 
-def get_repository(session: Annotated[Session, Depends(get_session)]) -> ApiRepository:
-    return ApiRepository(session)
+def _workflows(request: Request) -> AppointmentWorkflows:
+    workflows: AppointmentWorkflows = request.app.state.workflows
+    return workflows
 
 
-def get_temporal_connection(request: Request) -> TemporalConnection:
+def _temporal(request: Request) -> TemporalConnection:
     connection: TemporalConnection = request.app.state.temporal
     return connection
 
 
-async def get_temporal_client(
-    connection: Annotated[TemporalConnection, Depends(get_temporal_connection)],
-) -> Client:
-    """Raises TemporalUnavailable (503) when Temporal cannot be reached."""
-    return await connection.client()
+def get_appointment_service(request: Request) -> AppointmentService:
+    sessions = _sessions(request)
+    return AppointmentService(
+        AppointmentStore(sessions), CommunicationStore(sessions), _workflows(request)
+    )
 
 
-def get_workflows(
-    client: Annotated[Client, Depends(get_temporal_client)],
-    settings: Annotated[Settings, Depends(get_settings)],
-) -> AppointmentWorkflows:
-    return AppointmentWorkflows(client, settings)
+def get_event_service(request: Request) -> EventService:
+    return EventService(AppointmentStore(_sessions(request)), _workflows(request))
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-SessionDep = Annotated[Session, Depends(get_session)]
-RepositoryDep = Annotated[ApiRepository, Depends(get_repository)]
-TemporalConnectionDep = Annotated[TemporalConnection, Depends(get_temporal_connection)]
-TemporalClientDep = Annotated[Client, Depends(get_temporal_client)]
-WorkflowsDep = Annotated[AppointmentWorkflows, Depends(get_workflows)]
+def get_inbox_service(request: Request) -> InboxService:
+    sessions = _sessions(request)
+    return InboxService(AppointmentStore(sessions), CommunicationStore(sessions))
+
+
+def get_report_service(request: Request) -> ReportService:
+    return ReportService(ReportStore(_sessions(request)))
+
+
+def get_delivery_report_service(request: Request) -> DeliveryReportService:
+    return DeliveryReportService(DeliveryEventStore(_sessions(request)))
+
+
+def get_health_service(request: Request) -> HealthService:
+    return HealthService(AppointmentStore(_sessions(request)), _temporal(request))
+
+
+AppointmentsDep = Annotated[AppointmentService, Depends(get_appointment_service)]
+EventsDep = Annotated[EventService, Depends(get_event_service)]
+InboxDep = Annotated[InboxService, Depends(get_inbox_service)]
+ReportsDep = Annotated[ReportService, Depends(get_report_service)]
+DeliveryReportsDep = Annotated[DeliveryReportService, Depends(get_delivery_report_service)]
+HealthDep = Annotated[HealthService, Depends(get_health_service)]

@@ -1,59 +1,62 @@
-"""Domain errors the routes raise, and the handlers that turn them into JSON answers.
+"""Where errors become HTTP answers, in one place: the use cases' errors
+(rebook.services.errors), the API's own Unauthorized, and anything unexpected.
 
-Every error body is {"detail": ...}, like FastAPI's own; validation errors keep FastAPI's
-shape (a list naming each offending field by its `loc`).
+Every error body is {"detail": ...}, like FastAPI's own; an InvalidField keeps FastAPI's
+validation shape (a list naming each offending field by its `loc`), so a rule checked
+after parsing reads the same as one pydantic checked.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from typing import Any
 
 from fastapi import FastAPI, Request, status
+from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from rebook.services.errors import Conflict, InvalidField, NotFound, ServiceError, Unavailable
+
 logger = logging.getLogger(__name__)
 
+STATUS_OF: dict[type[ServiceError], int] = {
+    NotFound: status.HTTP_404_NOT_FOUND,
+    Conflict: status.HTTP_409_CONFLICT,
+    Unavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
+}
 
-class ApiError(Exception):
-    status_code: int = status.HTTP_500_INTERNAL_SERVER_ERROR
+
+class Unauthorized(Exception):
+    """No valid API key, or a webhook without a valid provider signature."""
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
 
 
-class NotFound(ApiError):
-    status_code = status.HTTP_404_NOT_FOUND
-
-
-class Conflict(ApiError):
-    status_code = status.HTTP_409_CONFLICT
-
-
-class Unauthorized(ApiError):
-    status_code = status.HTTP_401_UNAUTHORIZED
-
-
-class TemporalUnavailable(ApiError):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-
-
-def invalid_field(loc: Sequence[str | int], message: str, value: Any) -> RequestValidationError:
-    """A 422 in FastAPI's format for a rule that spans fields (checked after parsing)."""
-    return RequestValidationError(
-        [{"type": "value_error", "loc": tuple(loc), "msg": message, "input": value}]
-    )
-
-
-async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ApiError)
-    if isinstance(exc, TemporalUnavailable):
+async def _service_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ServiceError)
+    if isinstance(exc, InvalidField):
+        invalid = RequestValidationError(
+            [{"type": "value_error", "loc": exc.loc, "msg": exc.detail, "input": exc.value}]
+        )
+        return await request_validation_exception_handler(request, invalid)
+    if isinstance(exc, Unavailable):
         logger.warning("answering 503: %s", exc.detail)
-    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
-    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
+    code = next(
+        (code for kind, code in STATUS_OF.items() if isinstance(exc, kind)),
+        status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )
+    return JSONResponse({"detail": exc.detail}, status_code=code)
+
+
+async def _unauthorized(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Unauthorized)
+    return JSONResponse(
+        {"detail": exc.detail},
+        status_code=status.HTTP_401_UNAUTHORIZED,
+        headers={"WWW-Authenticate": "Bearer"},
+    )
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
@@ -66,5 +69,6 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(ServiceError, _service_error)
+    app.add_exception_handler(Unauthorized, _unauthorized)
     app.add_exception_handler(Exception, _unexpected_error)

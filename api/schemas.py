@@ -1,4 +1,5 @@
-"""Request and response bodies of API v1.
+"""Request and response bodies of API v1: `*In` models parse what platforms send into the
+core dataclasses, `*Out` models are read from the core dataclasses with from_attributes.
 
 Field limits mirror the column sizes in rebook/db/models.py so oversized input is a 422
 here instead of a database error (a 500) later.
@@ -6,13 +7,16 @@ here instead of a database error (a 500) later.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal, Protocol
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
+    AliasPath,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -25,8 +29,7 @@ from pydantic import (
     field_validator,
 )
 
-from rebook.core.channels import address_for
-from rebook.core.contracts import ContactDetails
+from rebook.core.contracts import AppointmentDetails, ExperimentAssignment
 from rebook.core.domain import (
     AppointmentKind,
     AppointmentStatus,
@@ -36,6 +39,8 @@ from rebook.core.domain import (
     EventType,
     Recipient,
 )
+from rebook.core.experiments import assign_variant
+from rebook.services.ids import new_appointment_id
 
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
@@ -146,6 +151,31 @@ class AppointmentCreate(_Strict):
     alternative_url: WebUrl | None = None
     experiment: ExperimentIn | None = None
 
+    def to_appointment(self) -> AppointmentDetails:
+        """The appointment this body books, under a fresh id and with its experiment arm
+        drawn for that id (both are kept only if the booking turns out to be new)."""
+        appointment_id = new_appointment_id()
+        experiment = None
+        if self.experiment:
+            name, variants = self.experiment.name, tuple(self.experiment.variants)
+            experiment = ExperimentAssignment(name, assign_variant(name, appointment_id, variants))
+        fields = self.model_dump(exclude={"experiment"})
+        return _APPOINTMENT.validate_python(
+            {**fields, "appointment_id": appointment_id, "experiment": experiment}
+        )
+
+    def fingerprint(self) -> str:
+        """sha256 of the canonical JSON of the validated body: defaults filled in, keys
+        sorted, so two requests that mean the same thing fingerprint the same."""
+        canonical = json.dumps(
+            self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+# Builds the core dataclass (and its nested contact and host) from the parsed body's fields.
+_APPOINTMENT = TypeAdapter(AppointmentDetails)
+
 
 class EventIn(_Strict):
     type: EventType
@@ -228,31 +258,47 @@ class InboxMessageOut(BaseModel):
     created_at: datetime
 
 
+def _details(name: str) -> Any:
+    """A field read from the view's record.details (see AppointmentOut)."""
+    return Field(validation_alias=AliasPath("record", "details", name))
+
+
+def _progress(name: str) -> Any:
+    """A field read from the view's progress (see AppointmentOut)."""
+    return Field(validation_alias=AliasPath("progress", name))
+
+
+# Read from rebook.services.appointments.AppointmentView with from_attributes: each field
+# names where in the view it comes from; the JSON stays flat. (A comment, not a docstring:
+# docstrings of response models become descriptions in the public OpenAPI document.)
 class AppointmentOut(BaseModel):
-    id: str
-    external_id: str
-    workflow_id: str
-    starts_at: datetime  # in the offset the platform booked with
-    duration_minutes: int
-    kind: AppointmentKind
-    topic: str
-    reschedule_url: str
-    booked_via: BookedVia
-    content_url: str | None
-    alternative_url: str | None
-    contact: ContactOut
-    host: HostOut
-    experiment: ExperimentOut | None
-    status: AppointmentStatus
-    no_show_count: int
-    reschedule_count: int
-    flagged: bool
-    next_step: str | None
-    next_step_at: datetime | None
+    # Validating by name too lets FastAPI re-check the model it is handed.
+    model_config = ConfigDict(validate_by_name=True)
+
+    id: str = _details("appointment_id")
+    external_id: str = _details("external_id")
+    workflow_id: str = Field(validation_alias=AliasPath("record", "workflow_id"))
+    starts_at: datetime = _progress("starts_at")  # in the offset the platform booked with
+    duration_minutes: int = _details("duration_minutes")
+    kind: AppointmentKind = _details("kind")
+    topic: str = _details("topic")
+    reschedule_url: str = _details("reschedule_url")
+    booked_via: BookedVia = _details("booked_via")
+    content_url: str | None = _details("content_url")
+    alternative_url: str | None = _details("alternative_url")
+    contact: ContactOut = _details("contact")
+    host: HostOut = _details("host")
+    experiment: ExperimentOut | None = _details("experiment")
+    status: AppointmentStatus = _progress("status")
+    no_show_count: int = _progress("no_show_count")
+    reschedule_count: int = _progress("reschedule_count")
+    flagged: bool = _progress("flagged")
+    next_step: str | None = _progress("next_step")
+    next_step_at: datetime | None = _progress("next_step_at")
     # "workflow" when the running workflow answered the progress query, else "database"
     # (the mirror the workflow writes; used once it closed or when Temporal is unreachable).
     progress_source: Literal["workflow", "database"]
-    created_at: datetime
+    created_at: datetime = Field(validation_alias=AliasPath("record", "created_at"))
 
 
 class AppointmentDetailOut(AppointmentOut):
@@ -274,62 +320,6 @@ class HealthOut(BaseModel):
 
 class ErrorOut(BaseModel):
     detail: Any
-
-
-class ContactLike(Protocol):
-    """A contact as the API receives it (ContactIn) or stores it (ContactRecord)."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def timezone(self) -> str: ...
-    @property
-    def email(self) -> str | None: ...
-    @property
-    def phone(self) -> str | None: ...
-    @property
-    def whatsapp(self) -> str | None: ...
-    @property
-    def preferred_channel(self) -> str | None: ...
-
-
-def contact_details(contact: ContactLike) -> ContactDetails:
-    """The contact as the workflow and rebook.core.channels see it."""
-    return ContactDetails(
-        id=contact.id,
-        name=contact.name,
-        timezone=contact.timezone,
-        email=contact.email,
-        phone=contact.phone,
-        whatsapp=contact.whatsapp,
-        preferred_channel=Channel(contact.preferred_channel) if contact.preferred_channel else None,
-    )
-
-
-def reachability_problem(body: AppointmentCreate) -> tuple[str, str] | None:
-    """(field, why) when the contact cannot be reached as asked, or None.
-
-    Uses the same address rules as the workflow (rebook.core.channels), so the API never
-    accepts a contact the sequence could not message. Checked after parsing because it
-    spans the contact and booked_via.
-    """
-    contact = contact_details(body.contact)
-    channel = contact.preferred_channel
-    if channel is not None and not address_for(contact, channel, body.booked_via):
-        return "preferred_channel", f"preferred channel {channel.value} needs {_NEEDS[channel]}"
-    if not any(address_for(contact, c, body.booked_via) for c in Channel):
-        return "contact", "contact needs an email, phone or whatsapp number (or booked_via app)"
-    return None
-
-
-_NEEDS = {
-    Channel.EMAIL: "contact.email",
-    Channel.SMS: "contact.phone",
-    Channel.WHATSAPP: "contact.whatsapp (or contact.phone when booked via whatsapp)",
-    Channel.IN_APP: "booked_via app",
-}
 
 
 class OutcomesOut(BaseModel):

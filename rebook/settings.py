@@ -7,12 +7,16 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from rebook.core.contracts import FollowUpPolicy
 from rebook.core.steps import Template
 
 # Served by api/routers/webhooks.py; here so the worker can build callback URLs without
 # importing the API.
 TWILIO_WEBHOOK_PATH = "/v1/webhooks/twilio"
 SENDGRID_WEBHOOK_PATH = "/v1/webhooks/sendgrid"
+
+# The product's sequence defaults live on FollowUpPolicy; the settings only override them.
+_POLICY = FollowUpPolicy()
 
 
 class Settings(BaseSettings):
@@ -35,12 +39,20 @@ class Settings(BaseSettings):
     def api_key_set(self) -> frozenset[str]:
         return frozenset(k.strip() for k in self.api_keys.split(",") if k.strip())
 
-    # Sequence policy defaults (per appointment overrides are not exposed yet).
-    reschedule_limit: int = Field(default=3, ge=1)
+    # Sequence policy for every appointment (per appointment overrides are not exposed yet).
+    reschedule_limit: int = Field(default=_POLICY.reschedule_limit, ge=1)
     # Contact-local hours in which later follow-ups are held back until the end hour
     # (equal values switch this off). The first follow-up after a miss is always immediate.
-    quiet_hours_start_h: int = Field(default=21, ge=0, le=23)
-    quiet_hours_end_h: int = Field(default=8, ge=0, le=23)
+    quiet_hours_start_h: int = Field(default=_POLICY.quiet_hours_start_h, ge=0, le=23)
+    quiet_hours_end_h: int = Field(default=_POLICY.quiet_hours_end_h, ge=0, le=23)
+
+    def follow_up_policy(self) -> FollowUpPolicy:
+        """The policy every new workflow starts with (running ones keep theirs)."""
+        return FollowUpPolicy(
+            reschedule_limit=self.reschedule_limit,
+            quiet_hours_start_h=self.quiet_hours_start_h,
+            quiet_hours_end_h=self.quiet_hours_end_h,
+        )
 
     # Email via SendGrid. Without an API key, email goes to the embedded outbox.
     sendgrid_api_key: str | None = None

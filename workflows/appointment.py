@@ -23,22 +23,26 @@ with workflow.unsafe.imports_passed_through():
     from rebook.core.contracts import (
         AppointmentDetails,
         AppointmentEvent,
-        AppointmentOutcome,
-        AppointmentProgress,
         AppointmentWorkflowInput,
         DeliveryRequest,
         FollowUpPolicy,
         NoShowRecord,
         NoShowTally,
-        PlannedStepView,
+        Progress,
         ProgressRequest,
         SequenceState,
-        StatusUpdate,
     )
     from rebook.core.domain import AppointmentStatus
     from rebook.core.lifecycle import apply_event
     from rebook.core.names import EVENT_SIGNAL, PROGRESS_QUERY, WORKFLOW_NAME
-    from rebook.core.sequence import PlannedStep, cancellation_notice, pending, plan, stamp
+    from rebook.core.sequence import (
+        PlannedStep,
+        cancellation_notice,
+        pending,
+        plan,
+        progress_of,
+        stamp,
+    )
     from rebook.core.steps import Step
     from workflows.policies import (
         DELIVERY_RETRY,
@@ -78,35 +82,16 @@ class AppointmentWorkflow:
         self._state.inbox.append(event)
 
     @workflow.query(name=PROGRESS_QUERY)
-    def progress(self, request: ProgressRequest) -> AppointmentProgress:
-        upcoming = self._pending()
-        nxt = upcoming[0] if upcoming else None
-        return AppointmentProgress(
-            appointment_id=self._appointment.appointment_id,
-            status=self._state.status,
-            starts_at=self._state.starts_at,
-            no_show_count=self._state.no_show_count,
-            contact_no_show_total=self._state.contact_no_show_total,
-            reschedule_count=self._state.reschedule_count,
-            flagged=self._state.flagged,
-            next_step=nxt.step.value if nxt else None,
-            next_step_at=nxt.due_at if nxt else None,
-            upcoming=[
-                PlannedStepView(
-                    step=s.step.value,
-                    due_at=s.due_at,
-                    channel=s.channels[0] if s.channels else None,
-                )
-                for s in upcoming
-            ]
-            if request.include_upcoming
-            else [],
-        )
+    def progress(self, _request: ProgressRequest | None = None) -> Progress:
+        """Callers may omit the argument; older ones send a ProgressRequest."""
+        return self._progress()
 
     # ------------------------------------------------------------------ main loop
 
     @workflow.run
-    async def run(self, input: AppointmentWorkflowInput) -> AppointmentOutcome:
+    async def run(self, input: AppointmentWorkflowInput) -> Progress:
+        """Returns the final Progress. (Runs before it returned an AppointmentOutcome with a
+        subset of its fields; readers of closed runs go by search attributes instead.)"""
         # Runs started before quiet hours existed keep their original follow-up times.
         self._quiet_hours = workflow.patched(QUIET_HOURS_PATCH)
         self._upsert_search_attributes()
@@ -125,13 +110,7 @@ class AppointmentWorkflow:
             await self._publish_progress()
             if workflow.info().is_continue_as_new_suggested():
                 await self._continue_as_new()
-        return AppointmentOutcome(
-            appointment_id=self._appointment.appointment_id,
-            status=self._state.status,
-            no_show_count=self._state.no_show_count,
-            reschedule_count=self._state.reschedule_count,
-            flagged=self._state.flagged,
-        )
+        return self._progress()
 
     async def _event_arrives_before(self, step: PlannedStep) -> bool:
         delay = step.due_at - workflow.now()
@@ -198,19 +177,17 @@ class AppointmentWorkflow:
         permanently (invalid number, unsubscribed) or keeps failing after all retries hands
         over to the next; the ledger records every attempt either way."""
         assert step.template is not None
-        variant = self._appointment.experiment.variant if self._appointment.experiment else "a"
         for channel in step.channels:
             request = DeliveryRequest(
                 idempotency_key=(f"{self._appointment.appointment_id}:{step.key}:{channel.value}"),
                 step=step.step.value,
-                template=step.template.value,
+                template=step.template,
                 channel=channel,
                 recipient=step.recipient,
                 scheduled_for=step.due_at,
                 appointment=self._appointment,
                 contact_no_show_total=self._state.contact_no_show_total,
                 reschedule_count=self._state.reschedule_count,
-                variant=variant,
             )
             try:
                 await workflow.execute_activity_method(
@@ -234,6 +211,9 @@ class AppointmentWorkflow:
     def _pending(self) -> list[PlannedStep]:
         return pending(self._appointment, self._state, self._policy, quiet_hours=self._quiet_hours)
 
+    def _progress(self) -> Progress:
+        return progress_of(self._appointment, self._state, self._pending())
+
     def _signature(self) -> tuple[object, ...]:
         """What operators and listings see; unchanged signature, nothing to publish."""
         s = self._state
@@ -247,40 +227,20 @@ class AppointmentWorkflow:
             return
         self._mirrored = signature
         self._upsert_search_attributes()
-        upcoming = self._pending()
         try:
-            await self._mirror(upcoming[0] if upcoming else None)
+            await workflow.execute_local_activity_method(
+                RecordActivities.record_status,
+                self._progress(),
+                start_to_close_timeout=RECORD_TIMEOUT,
+                retry_policy=RECORD_RETRY,
+            )
         except ActivityError as err:
             # The mirror serves listings only; the sequence must go on without it.
             workflow.logger.warning("status mirror not updated: %s", err.cause or err)
 
     def _upsert_search_attributes(self) -> None:
         workflow.upsert_search_attributes(
-            [
-                sa.APPOINTMENT_ID.value_set(self._appointment.appointment_id),
-                sa.CONTACT_ID.value_set(self._appointment.contact.id),
-                sa.APPOINTMENT_KIND.value_set(self._appointment.kind.value),
-                sa.APPOINTMENT_STATUS.value_set(self._state.status.value),
-                sa.NO_SHOW_COUNT.value_set(self._state.no_show_count),
-                sa.RESCHEDULE_COUNT.value_set(self._state.reschedule_count),
-            ]
-        )
-
-    async def _mirror(self, nxt: PlannedStep | None) -> None:
-        await workflow.execute_local_activity_method(
-            RecordActivities.record_status,
-            StatusUpdate(
-                appointment_id=self._appointment.appointment_id,
-                status=self._state.status,
-                starts_at=self._state.starts_at,
-                no_show_count=self._state.no_show_count,
-                reschedule_count=self._state.reschedule_count,
-                flagged=self._state.flagged,
-                next_step=nxt.step.value if nxt else None,
-                next_step_at=nxt.due_at if nxt else None,
-            ),
-            start_to_close_timeout=RECORD_TIMEOUT,
-            retry_policy=RECORD_RETRY,
+            [pair.key.value_set(pair.value) for pair in sa.pairs(self._appointment, self._state)]
         )
 
     async def _continue_as_new(self) -> None:

@@ -14,13 +14,11 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, TypeAdapter, ValidationError
-from starlette.concurrency import run_in_threadpool
 
-from api.delivery_events import from_sendgrid, from_twilio
-from api.dependencies import RepositoryDep, SettingsDep
+from api.dependencies import DeliveryReportsDep, SettingsDep
 from api.schemas import ErrorOut, SendGridEventIn, TwilioStatusCallbackIn, WebhookResultOut
 from api.webhook_signatures import verify_sendgrid, verify_twilio
-from rebook.delivery.twilio_messaging import OPT_OUT_CODES
+from rebook.delivery.webhook_events import from_sendgrid, from_twilio
 from rebook.settings import SENDGRID_WEBHOOK_PATH, TWILIO_WEBHOOK_PATH
 
 router = APIRouter(tags=["webhooks"])
@@ -45,7 +43,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": ErrorOut}, 422: {"mod
     },
 )
 async def sendgrid_events(
-    request: Request, settings: SettingsDep, repository: RepositoryDep
+    request: Request, settings: SettingsDep, deliveries: DeliveryReportsDep
 ) -> WebhookResultOut:
     """SendGrid Event Webhook: delivered, open, click, bounce, dropped, unsubscribe, ..."""
     # The signature covers the exact bytes, so verify before parsing.
@@ -55,12 +53,7 @@ async def sendgrid_events(
         events = _SENDGRID_BATCH.validate_json(body)
     except ValidationError as exc:
         raise _invalid_body(exc) from None
-    mapped = (
-        from_sendgrid(e.event, e.timestamp, e.sg_message_id, e.idempotency_key, e.reason)
-        for e in events
-    )
-    updates = [update for update in mapped if update is not None]
-    applied = await run_in_threadpool(repository.apply_delivery_events, updates)
+    applied = await deliveries.apply(from_sendgrid(**event.model_dump()) for event in events)
     return WebhookResultOut(received=len(events), applied=applied)
 
 
@@ -79,7 +72,7 @@ async def sendgrid_events(
     },
 )
 async def twilio_status_callback(
-    request: Request, settings: SettingsDep, repository: RepositoryDep
+    request: Request, settings: SettingsDep, deliveries: DeliveryReportsDep
 ) -> WebhookResultOut:
     """Twilio message status callback: delivered, read (WhatsApp), undelivered, failed, ..."""
     body = await request.body()
@@ -88,14 +81,13 @@ async def twilio_status_callback(
     params = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
     verify_twilio(settings, request, params)
     callback = _parse(TwilioStatusCallbackIn, params)
-    update = from_twilio(
+    event = from_twilio(
         callback.MessageSid,
         callback.MessageStatus,
         callback.ErrorCode,
         received_at=datetime.now(UTC),
-        opt_out_codes=OPT_OUT_CODES,
     )
-    applied = await run_in_threadpool(repository.apply_delivery_events, [update] if update else [])
+    applied = await deliveries.apply([event])
     return WebhookResultOut(received=1, applied=applied)
 
 

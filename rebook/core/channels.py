@@ -85,6 +85,26 @@ def other_channel_order(appointment: AppointmentDetails, used: Channel) -> list[
     return different + same
 
 
+def reachability_problem(contact: ContactDetails, booked_via: BookedVia) -> tuple[str, str] | None:
+    """("preferred_channel" or "contact", why) when the contact cannot be reached as asked,
+    else None. The API refuses such a booking with these same rules the sequence uses, so
+    it never accepts a contact the sequence could not message."""
+    channel = contact.preferred_channel
+    if channel is not None and not address_for(contact, channel, booked_via):
+        return "preferred_channel", f"preferred channel {channel.value} needs {_NEEDS[channel]}"
+    if not any(address_for(contact, c, booked_via) for c in Channel):
+        return "contact", "contact needs an email, phone or whatsapp number (or booked_via app)"
+    return None
+
+
+_NEEDS = {
+    Channel.EMAIL: "contact.email",
+    Channel.SMS: "contact.phone",
+    Channel.WHATSAPP: "contact.whatsapp (or contact.phone when booked via whatsapp)",
+    Channel.IN_APP: "booked_via app",
+}
+
+
 def _lead_with(lead: Channel | None, channels: list[Channel]) -> list[Channel]:
     if lead is None:
         return list(channels)

@@ -1,15 +1,21 @@
-"""Dataclasses that cross the Temporal boundary: workflow input/output, signals, queries
-and activity arguments/results.
+"""Dataclasses that cross the Temporal boundary: workflow input and result, the signal, the
+query and activity arguments and results.
 
-Pure module (stdlib + rebook.core.domain only): safe to import from workflow code. Keep every
+Pure module (stdlib + rebook.core only): safe to import from workflow code. Keep every
 field JSON-friendly (str, int, bool, datetime, enums, lists, nested dataclasses) so the
-default Temporal data converter round-trips it and committed histories stay replayable.
+default Temporal data converter round-trips it.
+
+Compatibility: histories already recorded (tests/workflows/histories, and workflows running
+in production) hold the JSON earlier code wrote for the workflow input (and everything
+nested in it), the signal and activity inputs and results. Such a field may be dropped (the
+converter ignores unknown keys) or added with a default, but never renamed or re-nested.
+Query results and local-activity inputs are not replayed and may change shape.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from rebook.core.domain import (
     AppointmentKind,
@@ -20,12 +26,17 @@ from rebook.core.domain import (
     EventType,
     Recipient,
 )
+from rebook.core.rules import CONTROL_VARIANT
+from rebook.core.steps import Template
 
 # --------------------------------------------------------------------------- appointment
 
 
 @dataclass(frozen=True)
 class ContactDetails:
+    """The contact as everything between the HTTP edge (ContactIn/ContactOut) and the
+    database (the ORM Contact) sees it: the workflow, the channel rules, the stores."""
+
     id: str
     name: str
     timezone: str  # IANA name, used to render times in the contact's local time
@@ -68,10 +79,18 @@ class AppointmentDetails:
     alternative_url: str | None = None
     experiment: ExperimentAssignment | None = None
 
+    @property
+    def variant(self) -> str:
+        """The copy variant every message of this appointment uses: its experiment arm, or
+        the control arm outside any experiment. Derived, so it is not serialised."""
+        return self.experiment.variant if self.experiment else CONTROL_VARIANT
+
 
 @dataclass(frozen=True)
 class FollowUpPolicy:
-    """Timings of the sequence, in seconds so they serialise plainly."""
+    """Timings and limits of the sequence, in seconds so they serialise plainly.
+
+    These defaults are the product's defaults: Settings takes its own from here."""
 
     reminder_email_before_s: int = 24 * 3600
     reminder_sms_before_s: int = 3600
@@ -87,9 +106,6 @@ class FollowUpPolicy:
     # values switch it off. The first follow-up is immediate whatever the hour.
     quiet_hours_start_h: int = 21
     quiet_hours_end_h: int = 8
-
-    def seconds(self, name: str) -> timedelta:
-        return timedelta(seconds=int(getattr(self, name)))
 
 
 # --------------------------------------------------------------------------- signals
@@ -135,42 +151,30 @@ class AppointmentWorkflowInput:
     state: SequenceState | None = None  # set only when continuing as new
 
 
+# --------------------------------------------------------------------------- progress
+
+
 @dataclass(frozen=True)
-class AppointmentOutcome:
+class Progress:
+    """Where an appointment is in its life. One shape for every reader: the progress query
+    answers it, the workflow returns the final one and mirrors each change into the
+    database (record_status), and the API reads it back from either."""
+
     appointment_id: str
     status: AppointmentStatus
-    no_show_count: int
-    reschedule_count: int
-    flagged: bool
-
-
-# --------------------------------------------------------------------------- queries
+    starts_at: datetime  # the current slot (moves on reschedule)
+    no_show_count: int = 0  # misses of this appointment
+    contact_no_show_total: int = 0  # misses of this contact across appointments
+    reschedule_count: int = 0
+    flagged: bool = False  # reschedule limit exceeded
+    next_step: str | None = None  # None once nothing more is planned
+    next_step_at: datetime | None = None
 
 
 @dataclass(frozen=True)
 class ProgressRequest:
-    include_upcoming: bool = True
-
-
-@dataclass(frozen=True)
-class PlannedStepView:
-    step: str
-    due_at: datetime
-    channel: Channel | None  # first choice; None when the step sends nothing
-
-
-@dataclass(frozen=True)
-class AppointmentProgress:
-    appointment_id: str
-    status: AppointmentStatus
-    starts_at: datetime
-    no_show_count: int
-    contact_no_show_total: int
-    reschedule_count: int
-    flagged: bool
-    next_step: str | None
-    next_step_at: datetime | None
-    upcoming: list[PlannedStepView] = field(default_factory=list)
+    """Argument of the progress query. Empty: it used to choose optional extras that no
+    caller read. The query still accepts it so callers that send it keep working."""
 
 
 # --------------------------------------------------------------------------- activities
@@ -186,14 +190,13 @@ class DeliveryRequest:
 
     idempotency_key: str
     step: str
-    template: str
+    template: Template  # serialised as its name, as when it was a plain string
     channel: Channel
     recipient: Recipient
     scheduled_for: datetime
-    appointment: AppointmentDetails
+    appointment: AppointmentDetails  # its variant picks the copy (AppointmentDetails.variant)
     contact_no_show_total: int = 0
     reschedule_count: int = 0
-    variant: str = "a"
 
 
 @dataclass(frozen=True)
@@ -217,20 +220,6 @@ class NoShowRecord:
 @dataclass(frozen=True)
 class NoShowTally:
     contact_no_show_total: int
-
-
-@dataclass(frozen=True)
-class StatusUpdate:
-    """Mirror of workflow progress into the database, for listings and closed workflows."""
-
-    appointment_id: str
-    status: AppointmentStatus
-    starts_at: datetime
-    no_show_count: int
-    reschedule_count: int
-    flagged: bool
-    next_step: str | None = None
-    next_step_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
-"""Interfaces the activities depend on; concrete SQL stores and provider clients are wired
-in worker.py. Keeping activities on these protocols keeps provider SDKs and DB engines out
-of anything a workflow module imports.
+"""Interfaces the activities depend on; the SQL stores (rebook.db.stores) and provider
+senders (rebook.delivery) that implement them are wired in worker.py. Keeping activities on
+these protocols keeps provider SDKs and DB engines out of anything a workflow module
+imports, and lets tests swap in the in-memory ones from tests/support.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from rebook.core.contracts import NoShowRecord, StatusUpdate
+from rebook.core.contracts import NoShowRecord, Progress
 from rebook.core.domain import Channel, CommunicationStatus, Recipient
+from rebook.core.records import CommunicationRecord
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ class ChannelSender(Protocol):
 
 @dataclass(frozen=True)
 class CommunicationDraft:
+    """A rendered message about to be claimed (see CommunicationLedger.claim)."""
+
     idempotency_key: str
     appointment_id: str
     contact_id: str
@@ -77,18 +81,6 @@ class CommunicationDraft:
     subject: str
     body: str
     scheduled_for: datetime
-
-
-@dataclass(frozen=True)
-class CommunicationRecord:
-    id: str
-    idempotency_key: str
-    status: CommunicationStatus
-    channel: Channel
-    provider: str | None
-    provider_message_id: str | None
-    attempts: int
-    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,7 +99,9 @@ class CommunicationLedger(Protocol):
         any other status -> unchanged, must_send=False. Safe under concurrent claims."""
         ...
 
-    def complete(self, communication_id: str, receipt: ProviderReceipt) -> CommunicationRecord: ...
+    def complete(self, communication_id: str, receipt: ProviderReceipt) -> CommunicationRecord:
+        """Mark the claimed message sent (receipt.status is a success status)."""
+        ...
 
     def fail(
         self, communication_id: str, error: str, status: CommunicationStatus
@@ -117,12 +111,18 @@ class CommunicationLedger(Protocol):
 
     def opted_out_channels(self, contact_id: str) -> set[Channel]: ...
 
-    def record_opt_out(self, contact_id: str, channel: Channel, reason: str) -> None: ...
+    def record_opt_out(self, contact_id: str, channel: Channel, reason: str) -> None:
+        """Idempotent: the first reason recorded for a channel is kept."""
+        ...
 
 
 class AppointmentLedger(Protocol):
+    """The appointment facts the workflow reports: no-shows and its progress."""
+
     def record_no_show(self, record: NoShowRecord) -> int:
         """Idempotent on occurrence_key; returns the contact's no-show total."""
         ...
 
-    def record_status(self, update: StatusUpdate) -> None: ...
+    def record_status(self, progress: Progress) -> None:
+        """Mirror the workflow's progress; raises LookupError for an unknown appointment."""
+        ...

@@ -1,12 +1,19 @@
 """Custom search attributes that make appointments findable in the Temporal UI.
 
-Registered by the dev stack (temporal server start-dev --search-attribute) and by tests
-(operator service). Pure module: safe to import from workflows.
+The one list of them: the API sets them when it starts a workflow, the workflow keeps them
+current, the dev stack registers them (temporal server start-dev --search-attribute, see
+cli_flags), tests register them through the operator service, and docker-compose.yml's
+flags are checked against cli_flags by a test. Pure module: safe to import from workflows.
 """
 
 from __future__ import annotations
 
-from temporalio.common import SearchAttributeKey
+from typing import Any
+
+from temporalio.common import SearchAttributeKey, SearchAttributePair
+
+from rebook.core.contracts import AppointmentDetails, SequenceState
+from rebook.core.domain import AppointmentStatus
 
 APPOINTMENT_ID = SearchAttributeKey.for_keyword("AppointmentId")
 CONTACT_ID = SearchAttributeKey.for_keyword("ContactId")
@@ -25,8 +32,23 @@ ALL_KEYS: tuple[SearchAttributeKey[str] | SearchAttributeKey[int], ...] = (
 )
 
 
+def pairs(
+    appointment: AppointmentDetails, state: SequenceState | None = None
+) -> list[SearchAttributePair[Any]]:
+    """Every attribute's value for this appointment; state None: freshly booked."""
+    status = state.status if state else AppointmentStatus.SCHEDULED
+    return [
+        SearchAttributePair(APPOINTMENT_ID, appointment.appointment_id),
+        SearchAttributePair(CONTACT_ID, appointment.contact.id),
+        SearchAttributePair(APPOINTMENT_KIND, appointment.kind.value),
+        SearchAttributePair(APPOINTMENT_STATUS, status.value),
+        SearchAttributePair(NO_SHOW_COUNT, state.no_show_count if state else 0),
+        SearchAttributePair(RESCHEDULE_COUNT, state.reschedule_count if state else 0),
+    ]
+
+
 def cli_flags() -> list[str]:
-    """`--search-attribute Name=Type` flags for `temporal server start-dev`."""
+    """`--search-attribute=Name=Type` flags for `temporal server start-dev`."""
     kinds = {"KEYWORD": "Keyword", "INT": "Int"}
     return [
         f"--search-attribute={key.name}={kinds[key.indexed_value_type.name.removeprefix('INDEXED_VALUE_TYPE_')]}"

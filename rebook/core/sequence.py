@@ -17,7 +17,7 @@ from rebook.core.channels import (
     preferred_order,
     short_message_channel,
 )
-from rebook.core.contracts import AppointmentDetails, FollowUpPolicy, SequenceState
+from rebook.core.contracts import AppointmentDetails, FollowUpPolicy, Progress, SequenceState
 from rebook.core.domain import AppointmentStatus, Channel, Recipient
 from rebook.core.steps import Step, Template
 
@@ -74,6 +74,24 @@ def pending(
     return [
         s for s in plan(appointment, state, policy, quiet_hours=quiet_hours) if s.key not in done
     ]
+
+
+def progress_of(
+    appointment: AppointmentDetails, state: SequenceState, upcoming: list[PlannedStep]
+) -> Progress:
+    """The appointment's Progress, given the steps still pending (the first is next)."""
+    nxt = upcoming[0] if upcoming else None
+    return Progress(
+        appointment_id=appointment.appointment_id,
+        status=state.status,
+        starts_at=state.starts_at,
+        no_show_count=state.no_show_count,
+        contact_no_show_total=state.contact_no_show_total,
+        reschedule_count=state.reschedule_count,
+        flagged=state.flagged,
+        next_step=nxt.step.value if nxt else None,
+        next_step_at=nxt.due_at if nxt else None,
+    )
 
 
 def outside_quiet_hours(moment: datetime, timezone_name: str, policy: FollowUpPolicy) -> datetime:

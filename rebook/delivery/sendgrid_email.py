@@ -22,6 +22,7 @@ from rebook.core.ports import (
     RenderedMessage,
     TransientDeliveryError,
 )
+from rebook.delivery.codes import SENDGRID
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ DEFAULT_TIMEOUT_S = 10.0
 
 
 class SendGridEmailSender:
-    provider = "sendgrid"
+    provider = SENDGRID
 
     def __init__(
         self,

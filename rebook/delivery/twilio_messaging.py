@@ -22,23 +22,16 @@ from rebook.core.ports import (
     RenderedMessage,
     TransientDeliveryError,
 )
+from rebook.delivery.codes import TWILIO, TWILIO_AUTHENTICATION_FAILED, TWILIO_OPT_OUT_CODES
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_S = 10.0
 WHATSAPP_PREFIX = "whatsapp:"
 
-# The recipient has unsubscribed (replied STOP): every later message on the channel fails
-# the same way, so the ledger records an opt-out and the channel is skipped from then on.
-# 63016 (WhatsApp: outside the 24h session window) is deliberately NOT here: it is
-# permanent for this freeform message, but the contact has not unsubscribed and may
-# well message us again, reopening the window.
-OPT_OUT_CODES = frozenset({21610})
-AUTHENTICATION_FAILED = 20003
-
 
 class _TwilioMessagingSender:
-    provider = "twilio"
+    provider = TWILIO
 
     def __init__(
         self,
@@ -154,7 +147,7 @@ def _classify(err: TwilioException) -> TransientDeliveryError | PermanentDeliver
     status = getattr(err, "status", None)
     code = getattr(err, "code", None)
     detail = _error_text(err)
-    if status == 401 or code == AUTHENTICATION_FAILED:
+    if status == 401 or code == TWILIO_AUTHENTICATION_FAILED:
         # Wrong SID/token fails every message. Retries recover once operators fix the
         # credentials, so stay transient, but make it loud.
         logger.error("Twilio rejected the credentials (401): %s. Fix TWILIO_*.", detail)
@@ -166,7 +159,7 @@ def _classify(err: TwilioException) -> TransientDeliveryError | PermanentDeliver
     return PermanentDeliveryError(
         f"Twilio {status} ({code}): {detail}",
         code=str(code) if code is not None else str(status),
-        opted_out=code in OPT_OUT_CODES,
+        opted_out=code in TWILIO_OPT_OUT_CODES,
     )
 
 

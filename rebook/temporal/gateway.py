@@ -1,6 +1,8 @@
-"""Everything the API asks of Temporal: start, signal and query appointment workflows.
+"""Everything the use cases ask of Temporal: start, signal and query appointment workflows.
 
-The API talks to the workflow by name (rebook.core.names) and never imports workflow code.
+Talks to the workflow by name (rebook.core.names) and never imports workflow code. Every
+call that cannot reach Temporal raises rebook.services.errors.Unavailable, so the API
+answers 503 and the client's retry completes the request.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from typing import Any
 
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.common import (
-    SearchAttributePair,
     TypedSearchAttributes,
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
@@ -22,21 +23,18 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.errors import TemporalUnavailable
 from rebook.core import search_attributes as sa
 from rebook.core.contracts import (
     AppointmentDetails,
     AppointmentEvent,
-    AppointmentOutcome,
-    AppointmentProgress,
     AppointmentWorkflowInput,
     FollowUpPolicy,
-    ProgressRequest,
+    Progress,
     SequenceState,
 )
 from rebook.core.domain import AppointmentStatus
 from rebook.core.names import EVENT_SIGNAL, PROGRESS_QUERY, WORKFLOW_NAME, workflow_id_for
-from rebook.settings import Settings
+from rebook.services.errors import Unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +42,7 @@ logger = logging.getLogger(__name__)
 START_OR_SIGNAL_TIMEOUT = timedelta(seconds=10)
 # A query needs a worker to answer; without one we would rather serve the DB mirror.
 QUERY_TIMEOUT = timedelta(seconds=2)
+HEALTH_CHECK_TIMEOUT = timedelta(seconds=3)
 CONNECT_TIMEOUT_S = 5.0
 
 _OUTAGE_CODES = frozenset(
@@ -61,31 +60,32 @@ class TemporalConnection:
     """The API's Temporal client, connected lazily so the API can start, answer /healthz
     and keep appointment rows while Temporal is down; the next request reconnects."""
 
-    def __init__(self, settings: Settings, client: Client | None = None) -> None:
-        self._settings = settings
+    def __init__(self, address: str, namespace: str, client: Client | None = None) -> None:
+        self._address = address
+        self._namespace = namespace
         self._client = client
         self._lock = asyncio.Lock()
 
-    @property
-    def connected(self) -> bool:
-        return self._client is not None
-
     async def client(self) -> Client:
+        """Raises Unavailable when Temporal cannot be reached."""
         if self._client is not None:
             return self._client
         async with self._lock:
             if self._client is None:
                 try:
                     self._client = await asyncio.wait_for(
-                        Client.connect(
-                            self._settings.temporal_address,
-                            namespace=self._settings.temporal_namespace,
-                        ),
+                        Client.connect(self._address, namespace=self._namespace),
                         timeout=CONNECT_TIMEOUT_S,
                     )
                 except (RuntimeError, OSError, TimeoutError) as exc:
-                    raise TemporalUnavailable(f"cannot connect to Temporal: {exc}") from exc
+                    raise Unavailable(f"cannot connect to Temporal: {exc}") from exc
             return self._client
+
+    async def is_healthy(self) -> bool:
+        """Whether the frontend answers its health check; raises Unavailable when Temporal
+        cannot be reached at all."""
+        client = await self.client()
+        return await client.service_client.check_health(timeout=HEALTH_CHECK_TIMEOUT)
 
 
 class ExecutionState(Enum):
@@ -103,16 +103,12 @@ class Execution:
 class AppointmentWorkflows:
     """Starts, signals and queries the workflow of one appointment at a time."""
 
-    def __init__(self, client: Client, settings: Settings) -> None:
-        self._client = client
-        self._settings = settings
-
-    def policy(self) -> FollowUpPolicy:
-        return FollowUpPolicy(
-            reschedule_limit=self._settings.reschedule_limit,
-            quiet_hours_start_h=self._settings.quiet_hours_start_h,
-            quiet_hours_end_h=self._settings.quiet_hours_end_h,
-        )
+    def __init__(
+        self, connection: TemporalConnection, task_queue: str, policy: FollowUpPolicy
+    ) -> None:
+        self._connection = connection
+        self._task_queue = task_queue
+        self._policy = policy
 
     async def start(
         self,
@@ -123,8 +119,9 @@ class AppointmentWorkflows:
     ) -> None:
         """Start the appointment's workflow unless it is running or has run before.
 
-        USE_EXISTING makes a retried create a no-op while the workflow runs; REJECT_DUPLICATE
-        stops a retried create from resurrecting a workflow that already finished.
+        Idempotent: USE_EXISTING makes a retried create a no-op while the workflow runs;
+        REJECT_DUPLICATE stops a retried create from resurrecting a workflow that already
+        finished.
         """
         try:
             await self._start(
@@ -157,9 +154,8 @@ class AppointmentWorkflows:
     async def signal(self, appointment_id: str, event: AppointmentEvent) -> bool:
         """Deliver the event; False when there is no running workflow to take it."""
         try:
-            await self._handle(appointment_id).signal(
-                EVENT_SIGNAL, event, rpc_timeout=START_OR_SIGNAL_TIMEOUT
-            )
+            handle = await self._handle(appointment_id)
+            await handle.signal(EVENT_SIGNAL, event, rpc_timeout=START_OR_SIGNAL_TIMEOUT)
         except RPCError as exc:
             if exc.status is RPCStatusCode.NOT_FOUND:
                 return False
@@ -169,7 +165,7 @@ class AppointmentWorkflows:
 
     async def execution(self, appointment_id: str) -> Execution:
         """Whether the appointment's workflow runs, ran (and how it ended), or never ran."""
-        handle = self._handle(appointment_id)
+        handle = await self._handle(appointment_id)
         try:
             description = await handle.describe(rpc_timeout=START_OR_SIGNAL_TIMEOUT)
         except RPCError as exc:
@@ -180,27 +176,25 @@ class AppointmentWorkflows:
         if description.status is WorkflowExecutionStatus.RUNNING:
             return Execution(ExecutionState.RUNNING)
         if description.status is WorkflowExecutionStatus.COMPLETED:
-            try:
-                outcome = await handle.result(rpc_timeout=START_OR_SIGNAL_TIMEOUT)
-                return Execution(ExecutionState.CLOSED, outcome.status)
-            except Exception:  # an undecodable result must not hide that it closed
-                logger.warning("could not read the outcome of %s", handle.id, exc_info=True)
+            # The workflow publishes its status as a search attribute before it completes,
+            # runs of every version alike; its result's shape has changed over time.
+            published = description.typed_search_attributes.get(sa.APPOINTMENT_STATUS)
+            if published:
+                return Execution(ExecutionState.CLOSED, AppointmentStatus(published))
         # Terminated, failed or timed out: the workflow never reported a final status, so
         # the caller goes by the database mirror of its last progress.
         return Execution(ExecutionState.CLOSED)
 
-    async def progress(self, appointment_id: str) -> AppointmentProgress | None:
-        """The running workflow's own view, or None when it is closed or does not answer."""
-        handle = self._handle(appointment_id)
+    async def progress(self, appointment_id: str) -> Progress | None:
+        """The running workflow's own view, or None when it is closed, does not answer or
+        Temporal cannot be reached."""
         try:
+            handle = await self._handle(appointment_id)
             description = await handle.describe(rpc_timeout=QUERY_TIMEOUT)
             if description.status is not WorkflowExecutionStatus.RUNNING:
                 return None
-            progress: AppointmentProgress = await handle.query(
-                PROGRESS_QUERY,
-                ProgressRequest(),
-                result_type=AppointmentProgress,
-                rpc_timeout=QUERY_TIMEOUT,
+            progress: Progress = await handle.query(
+                PROGRESS_QUERY, result_type=Progress, rpc_timeout=QUERY_TIMEOUT
             )
             return progress
         except Exception:  # any failure here just means "serve the DB mirror"
@@ -215,27 +209,14 @@ class AppointmentWorkflows:
         first_event: AppointmentEvent | None,
         id_reuse_policy: WorkflowIDReusePolicy,
     ) -> None:
-        status = state.status if state else AppointmentStatus.SCHEDULED
+        client = await self._connection.client()
         try:
-            await self._client.start_workflow(
+            await client.start_workflow(
                 WORKFLOW_NAME,
-                AppointmentWorkflowInput(
-                    appointment=appointment, policy=self.policy(), state=state
-                ),
+                AppointmentWorkflowInput(appointment=appointment, policy=self._policy, state=state),
                 id=workflow_id_for(appointment.appointment_id),
-                task_queue=self._settings.task_queue,
-                search_attributes=TypedSearchAttributes(
-                    [
-                        SearchAttributePair(sa.APPOINTMENT_ID, appointment.appointment_id),
-                        SearchAttributePair(sa.CONTACT_ID, appointment.contact.id),
-                        SearchAttributePair(sa.APPOINTMENT_KIND, appointment.kind.value),
-                        SearchAttributePair(sa.APPOINTMENT_STATUS, status.value),
-                        SearchAttributePair(sa.NO_SHOW_COUNT, state.no_show_count if state else 0),
-                        SearchAttributePair(
-                            sa.RESCHEDULE_COUNT, state.reschedule_count if state else 0
-                        ),
-                    ]
-                ),
+                task_queue=self._task_queue,
+                search_attributes=TypedSearchAttributes(sa.pairs(appointment, state)),
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
                 id_reuse_policy=id_reuse_policy,
                 start_signal=EVENT_SIGNAL if first_event else None,
@@ -246,12 +227,11 @@ class AppointmentWorkflows:
             _raise_as_outage_if_unreachable(exc)
             raise
 
-    def _handle(self, appointment_id: str) -> WorkflowHandle[Any, AppointmentOutcome]:
-        return self._client.get_workflow_handle(
-            workflow_id_for(appointment_id), result_type=AppointmentOutcome
-        )
+    async def _handle(self, appointment_id: str) -> WorkflowHandle[Any, Any]:
+        client = await self._connection.client()
+        return client.get_workflow_handle(workflow_id_for(appointment_id))
 
 
 def _raise_as_outage_if_unreachable(exc: RPCError) -> None:
     if exc.status in _OUTAGE_CODES:
-        raise TemporalUnavailable(f"Temporal unavailable: {exc.message}") from exc
+        raise Unavailable(f"Temporal unavailable: {exc.message}") from exc

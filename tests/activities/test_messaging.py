@@ -19,7 +19,7 @@ from rebook.core.domain import BookedVia, Channel, CommunicationStatus, Recipien
 from rebook.core.ports import ChannelSender
 from rebook.core.steps import Step, Template
 from rebook.db.models import Communication
-from rebook.db.stores import SqlCommunicationLedger
+from rebook.db.stores import CommunicationStore
 from rebook.delivery.in_app import InAppSender
 from rebook.delivery.outbox import OutboxSender
 from rebook.delivery.sendgrid_email import SendGridEmailSender
@@ -31,8 +31,8 @@ SMS_FROM = "+15005550006"
 
 
 @pytest.fixture
-def ledger(sessions) -> SqlCommunicationLedger:
-    return SqlCommunicationLedger(sessions)
+def ledger(sessions) -> CommunicationStore:
+    return CommunicationStore(sessions)
 
 
 @pytest.fixture
@@ -64,7 +64,7 @@ def request_for(
     return DeliveryRequest(
         idempotency_key=f"{details.appointment_id}:{step.value}@{due.isoformat()}:{channel.value}",
         step=step.value,
-        template=template.value,
+        template=template,
         channel=channel,
         recipient=recipient,
         scheduled_for=due,

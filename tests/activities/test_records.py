@@ -5,16 +5,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import ActivityEnvironment
 
 from activities.records import RecordActivities
-from rebook.core.contracts import AppointmentDetails, NoShowRecord, StatusUpdate
+from rebook.core.contracts import AppointmentDetails, NoShowRecord, Progress
 from rebook.core.domain import AppointmentStatus
 from rebook.db.models import Appointment
-from rebook.db.stores import SqlAppointmentLedger
+from rebook.db.stores import AppointmentStore
 
 
 def test_a_no_show_recorded_twice_counts_once(
     sessions: sessionmaker[Session], seeded_appointment: AppointmentDetails
 ):
-    activities = RecordActivities(SqlAppointmentLedger(sessions))
+    activities = RecordActivities(AppointmentStore(sessions))
     miss = NoShowRecord(
         appointment_id=seeded_appointment.appointment_id,
         contact_id=seeded_appointment.contact.id,
@@ -37,8 +37,8 @@ def test_a_no_show_recorded_twice_counts_once(
 def test_status_is_mirrored_onto_the_appointment(
     sessions: sessionmaker[Session], seeded_appointment: AppointmentDetails
 ):
-    activities = RecordActivities(SqlAppointmentLedger(sessions))
-    update = StatusUpdate(
+    activities = RecordActivities(AppointmentStore(sessions))
+    update = Progress(
         appointment_id=seeded_appointment.appointment_id,
         status=AppointmentStatus.MISSED,
         starts_at=seeded_appointment.starts_at,

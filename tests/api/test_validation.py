@@ -128,12 +128,14 @@ def test_malformed_json_is_422(sync_api_client: TestClient) -> None:
 
 def test_phone_is_enough_for_whatsapp_when_booked_via_whatsapp() -> None:
     # Checked on the schema alone: the booking channel proves the number is on WhatsApp.
-    from api.schemas import AppointmentCreate, reachability_problem
+    from api.schemas import AppointmentCreate
+    from rebook.core.channels import reachability_problem
 
     body = with_contact(
         appointment_body(booked_via="whatsapp"), whatsapp=None, preferred_channel="whatsapp"
     )
-    assert reachability_problem(AppointmentCreate.model_validate(body)) is None
+    appointment = AppointmentCreate.model_validate(body).to_appointment()
+    assert reachability_problem(appointment.contact, appointment.booked_via) is None
 
 
 BAD_EVENTS: list[tuple[str, dict[str, Any], list[Any]]] = [

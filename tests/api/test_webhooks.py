@@ -23,7 +23,7 @@ from twilio.request_validator import RequestValidator
 from api.app import create_app
 from rebook.core.domain import Channel
 from rebook.db.models import Appointment, Communication, Contact, ContactOptOut
-from rebook.db.stores import SqlCommunicationLedger
+from rebook.db.stores import CommunicationStore
 from rebook.settings import Settings
 
 SENDGRID_PATH = "/v1/webhooks/sendgrid"
@@ -126,7 +126,7 @@ def _reload(sessions: sessionmaker[Session], communication_id: str) -> Communica
 
 
 def _opt_outs(sessions: sessionmaker[Session], contact_id: str) -> set[Channel]:
-    return SqlCommunicationLedger(sessions).opted_out_channels(contact_id)
+    return CommunicationStore(sessions).opted_out_channels(contact_id)
 
 
 def _sendgrid_event(message: Communication, event: str, at: datetime, **extra: Any) -> Any:

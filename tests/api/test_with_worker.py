@@ -12,7 +12,7 @@ import pytest
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from rebook.core.contracts import AppointmentOutcome
+from rebook.core.contracts import Progress
 from tests.api.payloads import appointment_body
 
 T = TypeVar("T")
@@ -72,9 +72,7 @@ async def test_cancelled_appointment_closes_and_refuses_later_events(
         f"/v1/appointments/{created['id']}/events", json={"type": "cancelled", "reason": "busy"}
     )
     assert cancelled.status_code == 202
-    handle = temporal_client.get_workflow_handle(
-        created["workflow_id"], result_type=AppointmentOutcome
-    )
+    handle = temporal_client.get_workflow_handle(created["workflow_id"], result_type=Progress)
     outcome = await handle.result()
     assert outcome.status == "cancelled"
 

@@ -1,4 +1,4 @@
-"""SqlAppointmentLedger: no-show tallies and the appointment status mirror."""
+"""AppointmentStore: no-show tallies and the appointment status mirror."""
 
 from __future__ import annotations
 
@@ -8,22 +8,22 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from rebook.core.contracts import NoShowRecord, StatusUpdate
+from rebook.core.contracts import NoShowRecord, Progress
 from rebook.core.domain import AppointmentStatus
 from rebook.core.ports import AppointmentLedger
 from rebook.db.models import Appointment
-from rebook.db.stores import AppointmentNotFound, SqlAppointmentLedger
+from rebook.db.stores import AppointmentNotFound, AppointmentStore
 from tests.db.seed import STARTS_AT, add_appointment, add_contact
 
 
 @pytest.fixture
-def ledger(sessions: sessionmaker[Session]) -> SqlAppointmentLedger:
+def ledger(sessions: sessionmaker[Session]) -> AppointmentStore:
     add_contact(sessions, "ct_1")
     add_contact(sessions, "ct_2")
     add_appointment(sessions, "apt_1", "ct_1")
     add_appointment(sessions, "apt_2", "ct_1")
     add_appointment(sessions, "apt_3", "ct_2")
-    return SqlAppointmentLedger(sessions)
+    return AppointmentStore(sessions)
 
 
 def _no_show(appointment_id: str, contact_id: str, slot: datetime) -> NoShowRecord:
@@ -36,18 +36,18 @@ def _no_show(appointment_id: str, contact_id: str, slot: datetime) -> NoShowReco
 
 
 def test_implements_the_port(sessions: sessionmaker[Session]) -> None:
-    ledger: AppointmentLedger = SqlAppointmentLedger(sessions)
+    ledger: AppointmentLedger = AppointmentStore(sessions)
     assert ledger is not None
 
 
-def test_recording_the_same_no_show_twice_counts_once(ledger: SqlAppointmentLedger) -> None:
+def test_recording_the_same_no_show_twice_counts_once(ledger: AppointmentStore) -> None:
     miss = _no_show("apt_1", "ct_1", STARTS_AT)
 
     assert ledger.record_no_show(miss) == 1
     assert ledger.record_no_show(miss) == 1
 
 
-def test_no_show_total_is_per_contact_across_appointments(ledger: SqlAppointmentLedger) -> None:
+def test_no_show_total_is_per_contact_across_appointments(ledger: AppointmentStore) -> None:
     later_slot = STARTS_AT + timedelta(days=7)
 
     assert ledger.record_no_show(_no_show("apt_1", "ct_1", STARTS_AT)) == 1
@@ -59,19 +59,19 @@ def test_no_show_total_is_per_contact_across_appointments(ledger: SqlAppointment
     assert ledger.record_no_show(_no_show("apt_3", "ct_2", STARTS_AT)) == 1
 
 
-def test_no_show_for_an_unknown_appointment_is_an_error(ledger: SqlAppointmentLedger) -> None:
+def test_no_show_for_an_unknown_appointment_is_an_error(ledger: AppointmentStore) -> None:
     with pytest.raises(IntegrityError):
         ledger.record_no_show(_no_show("apt_missing", "ct_1", STARTS_AT))
 
 
 def test_record_status_updates_the_mirror_columns(
-    ledger: SqlAppointmentLedger, sessions: sessionmaker[Session]
+    ledger: AppointmentStore, sessions: sessionmaker[Session]
 ) -> None:
     rescheduled_to = datetime(2026, 3, 9, 10, 30, tzinfo=timezone(timedelta(hours=-5)))
     next_step_at = datetime(2026, 3, 9, 19, 30, tzinfo=UTC)
 
     ledger.record_status(
-        StatusUpdate(
+        Progress(
             appointment_id="apt_1",
             status=AppointmentStatus.MISSED,
             starts_at=rescheduled_to,
@@ -98,9 +98,9 @@ def test_record_status_updates_the_mirror_columns(
 
 
 def test_record_status_clears_the_next_step_when_done(
-    ledger: SqlAppointmentLedger, sessions: sessionmaker[Session]
+    ledger: AppointmentStore, sessions: sessionmaker[Session]
 ) -> None:
-    update = StatusUpdate(
+    update = Progress(
         appointment_id="apt_1",
         status=AppointmentStatus.MISSED,
         starts_at=STARTS_AT,
@@ -113,7 +113,7 @@ def test_record_status_clears_the_next_step_when_done(
     ledger.record_status(update)
 
     ledger.record_status(
-        StatusUpdate(
+        Progress(
             appointment_id="apt_1",
             status=AppointmentStatus.LOST,
             starts_at=STARTS_AT,
@@ -132,11 +132,11 @@ def test_record_status_clears_the_next_step_when_done(
 
 
 def test_record_status_of_an_unknown_appointment_is_reported(
-    ledger: SqlAppointmentLedger,
+    ledger: AppointmentStore,
 ) -> None:
     with pytest.raises(AppointmentNotFound):
         ledger.record_status(
-            StatusUpdate(
+            Progress(
                 appointment_id="apt_missing",
                 status=AppointmentStatus.ATTENDED,
                 starts_at=STARTS_AT,

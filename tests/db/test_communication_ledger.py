@@ -1,4 +1,4 @@
-"""SqlCommunicationLedger: every transition in CommunicationLedger.claim's contract."""
+"""CommunicationStore: every transition in CommunicationLedger.claim's contract."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from rebook.core.domain import CommunicationStatus
 from rebook.core.ports import Claim, CommunicationLedger, ProviderReceipt
 from rebook.db.models import Communication
-from rebook.db.stores import CommunicationNotFound, SqlCommunicationLedger
+from rebook.db.stores import CommunicationNotFound, CommunicationStore
 from tests.db.seed import add_appointment, add_contact, draft
 
 SUCCESS_STATUSES = [
@@ -25,10 +25,10 @@ CONCURRENT_CLAIMERS = 8
 
 
 @pytest.fixture
-def ledger(sessions: sessionmaker[Session]) -> SqlCommunicationLedger:
+def ledger(sessions: sessionmaker[Session]) -> CommunicationStore:
     add_contact(sessions)
     add_appointment(sessions)
-    return SqlCommunicationLedger(sessions)
+    return CommunicationStore(sessions)
 
 
 def _receipt(status: CommunicationStatus = CommunicationStatus.SENT) -> ProviderReceipt:
@@ -43,12 +43,12 @@ def _row(sessions: sessionmaker[Session], communication_id: str) -> Communicatio
 
 
 def test_implements_the_port(sessions: sessionmaker[Session]) -> None:
-    ledger: CommunicationLedger = SqlCommunicationLedger(sessions)
+    ledger: CommunicationLedger = CommunicationStore(sessions)
     assert ledger is not None
 
 
 def test_first_claim_creates_a_sending_row_and_must_send(
-    ledger: SqlCommunicationLedger, sessions: sessionmaker[Session]
+    ledger: CommunicationStore, sessions: sessionmaker[Session]
 ) -> None:
     claim = ledger.claim(draft())
 
@@ -66,7 +66,7 @@ def test_first_claim_creates_a_sending_row_and_must_send(
 
 @pytest.mark.parametrize("status", SUCCESS_STATUSES)
 def test_complete_records_the_receipt_and_later_claims_do_not_send(
-    ledger: SqlCommunicationLedger, sessions: sessionmaker[Session], status: CommunicationStatus
+    ledger: CommunicationStore, sessions: sessionmaker[Session], status: CommunicationStatus
 ) -> None:
     first = ledger.claim(draft())
 
@@ -81,7 +81,7 @@ def test_complete_records_the_receipt_and_later_claims_do_not_send(
 
 
 def test_claim_of_a_retrying_row_sends_again_and_counts_the_attempt(
-    ledger: SqlCommunicationLedger,
+    ledger: CommunicationStore,
 ) -> None:
     first = ledger.claim(draft())
     ledger.fail(first.record.id, "429 Too Many Requests", CommunicationStatus.RETRYING)
@@ -95,7 +95,7 @@ def test_claim_of_a_retrying_row_sends_again_and_counts_the_attempt(
 
 
 def test_claim_of_a_row_still_sending_marks_it_unconfirmed_without_sending(
-    ledger: SqlCommunicationLedger,
+    ledger: CommunicationStore,
 ) -> None:
     first = ledger.claim(draft())  # this attempt "dies" before complete/fail
 
@@ -111,7 +111,7 @@ def test_claim_of_a_row_still_sending_marks_it_unconfirmed_without_sending(
 
 @pytest.mark.parametrize("status", [CommunicationStatus.FAILED, CommunicationStatus.SKIPPED])
 def test_claim_of_a_failed_or_skipped_row_changes_nothing(
-    ledger: SqlCommunicationLedger, status: CommunicationStatus
+    ledger: CommunicationStore, status: CommunicationStatus
 ) -> None:
     first = ledger.claim(draft())
     failed = ledger.fail(first.record.id, "21610 unsubscribed", status)
@@ -124,7 +124,7 @@ def test_claim_of_a_failed_or_skipped_row_changes_nothing(
 
 
 def test_late_receipt_after_unconfirmed_is_still_recorded(
-    ledger: SqlCommunicationLedger,
+    ledger: CommunicationStore,
 ) -> None:
     first = ledger.claim(draft())
     ledger.claim(draft())  # -> UNCONFIRMED
@@ -134,7 +134,7 @@ def test_late_receipt_after_unconfirmed_is_still_recorded(
     assert completed.status is CommunicationStatus.SENT
 
 
-def test_fail_rejects_statuses_that_are_not_failures(ledger: SqlCommunicationLedger) -> None:
+def test_fail_rejects_statuses_that_are_not_failures(ledger: CommunicationStore) -> None:
     claim = ledger.claim(draft())
 
     with pytest.raises(ValueError):
@@ -142,7 +142,7 @@ def test_fail_rejects_statuses_that_are_not_failures(ledger: SqlCommunicationLed
 
 
 def test_complete_rejects_a_receipt_without_success_status(
-    ledger: SqlCommunicationLedger,
+    ledger: CommunicationStore,
 ) -> None:
     claim = ledger.claim(draft())
 
@@ -150,7 +150,7 @@ def test_complete_rejects_a_receipt_without_success_status(
         ledger.complete(claim.record.id, _receipt(CommunicationStatus.FAILED))
 
 
-def test_unknown_communication_id_is_reported(ledger: SqlCommunicationLedger) -> None:
+def test_unknown_communication_id_is_reported(ledger: CommunicationStore) -> None:
     with pytest.raises(CommunicationNotFound):
         ledger.complete("com_missing", _receipt())
     with pytest.raises(CommunicationNotFound):
@@ -158,13 +158,13 @@ def test_unknown_communication_id_is_reported(ledger: SqlCommunicationLedger) ->
 
 
 def test_claim_for_an_unknown_appointment_is_an_error_not_a_duplicate(
-    ledger: SqlCommunicationLedger,
+    ledger: CommunicationStore,
 ) -> None:
     with pytest.raises(IntegrityError):
         ledger.claim(draft("other-key", appointment_id="apt_missing"))
 
 
-def test_distinct_keys_get_distinct_rows(ledger: SqlCommunicationLedger) -> None:
+def test_distinct_keys_get_distinct_rows(ledger: CommunicationStore) -> None:
     first = ledger.claim(draft("key-1"))
     second = ledger.claim(draft("key-2"))
 
@@ -172,7 +172,7 @@ def test_distinct_keys_get_distinct_rows(ledger: SqlCommunicationLedger) -> None
     assert first.record.id != second.record.id
 
 
-def _claim_concurrently(ledger: SqlCommunicationLedger, key: str) -> list[Claim]:
+def _claim_concurrently(ledger: CommunicationStore, key: str) -> list[Claim]:
     start = threading.Barrier(CONCURRENT_CLAIMERS)
 
     def claim_when_all_ready() -> Claim:
@@ -185,7 +185,7 @@ def _claim_concurrently(ledger: SqlCommunicationLedger, key: str) -> list[Claim]
 
 
 def test_concurrent_first_claims_of_one_key_send_exactly_once(
-    ledger: SqlCommunicationLedger, sessions: sessionmaker[Session]
+    ledger: CommunicationStore, sessions: sessionmaker[Session]
 ) -> None:
     claims = _claim_concurrently(ledger, "race-key")
 
@@ -201,7 +201,7 @@ def test_concurrent_first_claims_of_one_key_send_exactly_once(
 
 
 def test_concurrent_claims_of_a_retrying_row_send_exactly_once(
-    ledger: SqlCommunicationLedger,
+    ledger: CommunicationStore,
 ) -> None:
     first = ledger.claim(draft("retry-race"))
     ledger.fail(first.record.id, "503", CommunicationStatus.RETRYING)
@@ -209,4 +209,5 @@ def test_concurrent_claims_of_a_retrying_row_send_exactly_once(
     claims = _claim_concurrently(ledger, "retry-race")
 
     assert sum(claim.must_send for claim in claims) == 1
-    assert ledger.get(first.record.id).attempts == 2
+    [stored] = ledger.for_appointment(first.record.appointment_id)
+    assert stored.attempts == 2

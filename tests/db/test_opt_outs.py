@@ -1,4 +1,4 @@
-"""Opt-outs recorded through SqlCommunicationLedger."""
+"""Opt-outs recorded through CommunicationStore."""
 
 from __future__ import annotations
 
@@ -9,22 +9,22 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rebook.core.domain import Channel
 from rebook.db.models import ContactOptOut
-from rebook.db.stores import SqlCommunicationLedger
+from rebook.db.stores import CommunicationStore
 from tests.db.seed import add_contact
 
 
 @pytest.fixture
-def ledger(sessions: sessionmaker[Session]) -> SqlCommunicationLedger:
+def ledger(sessions: sessionmaker[Session]) -> CommunicationStore:
     add_contact(sessions, "ct_1")
     add_contact(sessions, "ct_2")
-    return SqlCommunicationLedger(sessions)
+    return CommunicationStore(sessions)
 
 
-def test_a_new_contact_has_no_opt_outs(ledger: SqlCommunicationLedger) -> None:
+def test_a_new_contact_has_no_opt_outs(ledger: CommunicationStore) -> None:
     assert ledger.opted_out_channels("ct_1") == set()
 
 
-def test_opt_outs_are_per_contact_and_channel(ledger: SqlCommunicationLedger) -> None:
+def test_opt_outs_are_per_contact_and_channel(ledger: CommunicationStore) -> None:
     ledger.record_opt_out("ct_1", Channel.SMS, "Twilio 21610: STOP")
     ledger.record_opt_out("ct_1", Channel.WHATSAPP, "Twilio 63016")
 
@@ -33,7 +33,7 @@ def test_opt_outs_are_per_contact_and_channel(ledger: SqlCommunicationLedger) ->
 
 
 def test_recording_an_opt_out_again_is_a_no_op_that_keeps_the_first_reason(
-    ledger: SqlCommunicationLedger, sessions: sessionmaker[Session]
+    ledger: CommunicationStore, sessions: sessionmaker[Session]
 ) -> None:
     ledger.record_opt_out("ct_1", Channel.SMS, "Twilio 21610: STOP")
     ledger.record_opt_out("ct_1", Channel.SMS, "Twilio 21610 again")
@@ -46,6 +46,6 @@ def test_recording_an_opt_out_again_is_a_no_op_that_keeps_the_first_reason(
     assert ledger.opted_out_channels("ct_1") == {Channel.SMS}
 
 
-def test_opt_out_for_an_unknown_contact_is_an_error(ledger: SqlCommunicationLedger) -> None:
+def test_opt_out_for_an_unknown_contact_is_an_error(ledger: CommunicationStore) -> None:
     with pytest.raises(IntegrityError):
         ledger.record_opt_out("ct_missing", Channel.EMAIL, "bounce")

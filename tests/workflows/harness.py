@@ -21,11 +21,9 @@ from temporalio.testing import WorkflowEnvironment
 from rebook.core.contracts import (
     AppointmentDetails,
     AppointmentEvent,
-    AppointmentOutcome,
-    AppointmentProgress,
     AppointmentWorkflowInput,
     FollowUpPolicy,
-    ProgressRequest,
+    Progress,
 )
 from rebook.core.domain import Channel, EventType
 from rebook.core.names import EVENT_SIGNAL, PROGRESS_QUERY, workflow_id_for
@@ -68,7 +66,7 @@ class Harness:
     def worker(self, executor: ThreadPoolExecutor) -> Any:
         return build_worker(self.env.client, self.task_queue, self.activities(), executor, 8)
 
-    def latest(self, handle: WorkflowHandle[Any, Any]) -> WorkflowHandle[Any, AppointmentOutcome]:
+    def latest(self, handle: WorkflowHandle[Any, Any]) -> WorkflowHandle[Any, Progress]:
         """Handle on the newest run: continue-as-new moves the workflow to new run ids."""
         return self.env.client.get_workflow_handle_for(AppointmentWorkflow.run, handle.id)
 
@@ -98,10 +96,8 @@ class Harness:
         await self.latest(handle).signal(EVENT_SIGNAL, event)
         return event
 
-    async def progress(self, handle: WorkflowHandle[Any, Any]) -> AppointmentProgress:
-        progress: AppointmentProgress = await self.latest(handle).query(
-            PROGRESS_QUERY, ProgressRequest(), result_type=AppointmentProgress
-        )
+    async def progress(self, handle: WorkflowHandle[Any, Any]) -> Progress:
+        progress: Progress = await self.latest(handle).query(PROGRESS_QUERY, result_type=Progress)
         return progress
 
     async def archive(self, handle: WorkflowHandle[Any, Any], name: str) -> None:

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from temporalio.client import WorkflowExecutionStatus
 
-from rebook.core.contracts import AppointmentOutcome, FollowUpPolicy
+from rebook.core.contracts import FollowUpPolicy, Progress
 from rebook.core.domain import AppointmentStatus, BookedVia, EventType
 from rebook.core.search_attributes import APPOINTMENT_STATUS, NO_SHOW_COUNT, RESCHEDULE_COUNT
 from tests.factories import appointment, contact
@@ -49,9 +49,10 @@ async def test_confirmation_then_email_24h_and_sms_1h_before(harness: Harness) -
 
     await harness.signal(handle, EventType.ATTENDED)
     outcome = await handle.result()
-    assert outcome == AppointmentOutcome(
+    assert outcome == Progress(
         appointment_id=details.appointment_id,
         status=AppointmentStatus.ATTENDED,
+        starts_at=details.starts_at,
         no_show_count=0,
         reschedule_count=0,
         flagged=False,

@@ -63,12 +63,12 @@ _CHANNEL_RENDERERS: Final[
 
 
 def render_message(request: DeliveryRequest, brand_name: str) -> MessageContent:
-    """Render request.template for request.channel in request.variant.
+    """Render request.template for request.channel in the appointment's variant.
 
     Raises ValueError for an unknown template or channel name: that is a programming
     error, and failing the activity is better than sending a blank message.
     """
     template = Template(request.template)
     channel = Channel(request.channel)
-    copy = lookup(template, request.variant, message_segment(request))
+    copy = lookup(template, request.appointment.variant, message_segment(request))
     return _CHANNEL_RENDERERS[channel](copy, build_context(request, brand_name))

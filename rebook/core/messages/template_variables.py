@@ -29,7 +29,7 @@ _LINK_OF = {
 
 def whatsapp_template_variables(request: DeliveryRequest, brand_name: str) -> dict[str, str]:
     context = build_context(request, brand_name)
-    link = _LINK_OF.get(Template(request.template), "reschedule_url")
+    link = _LINK_OF.get(request.template, "reschedule_url")
     return {
         "1": context["first_name"],
         "2": context["kind_noun"],

@@ -1,33 +1,23 @@
-"""SQL implementations of the ledgers in rebook.core.ports (SQLite and PostgreSQL).
+"""CommunicationStore: every message (the communications table, which is also the in-app
+inbox) and the channels contacts opted out of (contact_opt_outs).
 
-Every method runs in its own short transaction and returns plain dataclasses, so callers
-(activities on worker threads) never hold ORM objects or sessions.
+Implements rebook.core.ports.CommunicationLedger for the deliver_message activity, and
+serves the API's message listings and inbox.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from datetime import datetime
-from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy import update as sql_update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from rebook.core.contracts import NoShowRecord, StatusUpdate
-from rebook.core.domain import Channel, CommunicationStatus
-from rebook.core.ports import (
-    Claim,
-    CommunicationDraft,
-    CommunicationRecord,
-    ProviderReceipt,
-)
-from rebook.db.models import Appointment, Base, Communication, ContactOptOut, NoShow, utcnow
-
-Clock = Callable[[], datetime]
+from rebook.core.domain import Channel, CommunicationStatus, Recipient
+from rebook.core.ports import Claim, CommunicationDraft, ProviderReceipt
+from rebook.core.records import CommunicationRecord
+from rebook.db.models import Communication, ContactOptOut, utcnow
+from rebook.db.stores._sql import Clock, insert_ignoring_duplicates
 
 FAILURE_STATUSES = frozenset(
     {CommunicationStatus.RETRYING, CommunicationStatus.FAILED, CommunicationStatus.SKIPPED}
@@ -38,22 +28,19 @@ class CommunicationNotFound(LookupError):
     pass
 
 
-class AppointmentNotFound(LookupError):
-    pass
-
-
 def new_communication_id() -> str:
     return "com_" + uuid.uuid4().hex
 
 
-class SqlCommunicationLedger:
-    """CommunicationLedger over the communications and contact_opt_outs tables."""
-
+class CommunicationStore:
     def __init__(self, sessions: sessionmaker[Session], *, clock: Clock = utcnow) -> None:
         self._sessions = sessions
         self._clock = clock
 
+    # ------------------------------------------------------------------ the ledger port
+
     def claim(self, draft: CommunicationDraft) -> Claim:
+        """See CommunicationLedger.claim. Raises IntegrityError for an unknown appointment."""
         existing = self._claim_existing(draft.idempotency_key)
         if existing is not None:
             return existing
@@ -68,6 +55,7 @@ class SqlCommunicationLedger:
             return raced
 
     def complete(self, communication_id: str, receipt: ProviderReceipt) -> CommunicationRecord:
+        """Raises ValueError for a non-success status, CommunicationNotFound for an unknown id."""
         if not receipt.status.is_success:
             raise ValueError(f"complete() needs a success status, got {receipt.status}")
         with self._sessions.begin() as session:
@@ -77,18 +65,19 @@ class SqlCommunicationLedger:
             row.provider_message_id = receipt.provider_message_id
             row.error = None
             row.sent_at = self._clock()
-            return _communication_record(row)
+            return communication_record(row)
 
     def fail(
         self, communication_id: str, error: str, status: CommunicationStatus
     ) -> CommunicationRecord:
+        """Raises ValueError for a non-failure status, CommunicationNotFound for an unknown id."""
         if status not in FAILURE_STATUSES:
             raise ValueError(f"fail() takes RETRYING, FAILED or SKIPPED, got {status}")
         with self._sessions.begin() as session:
             row = _lock_communication(session, communication_id)
             row.status = status.value
             row.error = error
-            return _communication_record(row)
+            return communication_record(row)
 
     def opted_out_channels(self, contact_id: str) -> set[Channel]:
         with self._sessions() as session:
@@ -98,21 +87,47 @@ class SqlCommunicationLedger:
             return {Channel(channel) for channel in channels}
 
     def record_opt_out(self, contact_id: str, channel: Channel, reason: str) -> None:
-        # The first reason is kept: it records why the contact unsubscribed.
+        """Idempotent; the first reason is kept. Raises IntegrityError for an unknown contact."""
         with self._sessions.begin() as session:
-            insert_ignoring_duplicates(
-                session,
-                ContactOptOut,
-                {"contact_id": contact_id, "channel": channel.value, "reason": reason},
-            )
+            insert_opt_out(session, contact_id, channel, reason)
 
-    def get(self, communication_id: str) -> CommunicationRecord:
-        """Not part of the port; handy for the API and tests."""
+    # ------------------------------------------------------------------ listings
+
+    def for_appointment(self, appointment_id: str) -> list[CommunicationRecord]:
+        """Every message of the appointment, oldest first."""
         with self._sessions() as session:
-            row = session.get(Communication, communication_id)
-            if row is None:
-                raise CommunicationNotFound(communication_id)
-            return _communication_record(row)
+            rows = session.scalars(
+                select(Communication)
+                .where(Communication.appointment_id == appointment_id)
+                .order_by(Communication.created_at, Communication.id)
+            )
+            return [communication_record(row) for row in rows]
+
+    def inbox(self, contact_id: str) -> list[CommunicationRecord]:
+        """The contact's in-app messages, newest first."""
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(Communication)
+                .where(
+                    Communication.contact_id == contact_id,
+                    Communication.channel == Channel.IN_APP.value,
+                )
+                .order_by(Communication.created_at.desc(), Communication.id.desc())
+            )
+            return [communication_record(row) for row in rows]
+
+    def mark_read(self, contact_id: str, communication_id: str) -> CommunicationRecord | None:
+        """Set read_at once (reading again keeps the first time); None when the message is
+        not in this contact's inbox."""
+        with self._sessions.begin() as session:
+            row = session.get(Communication, communication_id, with_for_update=True)
+            if row is None or row.contact_id != contact_id or row.channel != Channel.IN_APP.value:
+                return None
+            if row.read_at is None:
+                row.read_at = self._clock()
+            return communication_record(row)
+
+    # ------------------------------------------------------------------ claims
 
     def _claim_new(self, draft: CommunicationDraft) -> Claim:
         with self._sessions.begin() as session:
@@ -138,7 +153,7 @@ class SqlCommunicationLedger:
             )
             session.add(row)
             session.flush()  # surface a duplicate key here, inside the try of claim()
-            return Claim(record=_communication_record(row), must_send=True)
+            return Claim(record=communication_record(row), must_send=True)
 
     def _claim_existing(self, idempotency_key: str) -> Claim | None:
         with self._sessions.begin() as session:
@@ -161,52 +176,48 @@ class SqlCommunicationLedger:
                 # An earlier attempt claimed it and never reported back; the provider may
                 # or may not have the message. Not resending is the safer duplicate policy.
                 row.status = CommunicationStatus.UNCONFIRMED.value
-            return Claim(record=_communication_record(row), must_send=must_send)
+            return Claim(record=communication_record(row), must_send=must_send)
 
 
-class SqlAppointmentLedger:
-    """AppointmentLedger over the no_shows table and the appointments mirror columns."""
+def insert_opt_out(session: Session, contact_id: str, channel: Channel, reason: str) -> None:
+    """The one writer of contact_opt_outs, inside the caller's transaction: the workflow's
+    later messages on this channel are skipped and fall back to another channel. The first
+    reason is kept: it records why the contact unsubscribed."""
+    insert_ignoring_duplicates(
+        session,
+        ContactOptOut,
+        {"contact_id": contact_id, "channel": channel.value, "reason": reason},
+    )
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
-        self._sessions = sessions
 
-    def record_no_show(self, record: NoShowRecord) -> int:
-        with self._sessions.begin() as session:
-            insert_ignoring_duplicates(
-                session,
-                NoShow,
-                {
-                    "occurrence_key": record.occurrence_key,
-                    "appointment_id": record.appointment_id,
-                    "contact_id": record.contact_id,
-                    "missed_at": record.missed_at,
-                },
-            )
-            total = session.scalar(
-                select(func.count())
-                .select_from(NoShow)
-                .where(NoShow.contact_id == record.contact_id)
-            )
-            return int(total or 0)
-
-    def record_status(self, update: StatusUpdate) -> None:
-        with self._sessions.begin() as session:
-            result = session.execute(
-                sql_update(Appointment)
-                .where(Appointment.id == update.appointment_id)
-                .values(
-                    status=update.status.value,
-                    starts_at=update.starts_at,
-                    no_show_count=update.no_show_count,
-                    reschedule_count=update.reschedule_count,
-                    flagged=update.flagged,
-                    next_step=update.next_step,
-                    next_step_at=update.next_step_at,
-                )
-                .execution_options(synchronize_session=False)
-            )
-            if _rowcount(result) == 0:
-                raise AppointmentNotFound(update.appointment_id)
+def communication_record(row: Communication) -> CommunicationRecord:
+    return CommunicationRecord(
+        id=row.id,
+        idempotency_key=row.idempotency_key,
+        appointment_id=row.appointment_id,
+        contact_id=row.contact_id,
+        recipient=Recipient(row.recipient),
+        step=row.step,
+        template=row.template,
+        channel=Channel(row.channel),
+        variant=row.variant,
+        status=CommunicationStatus(row.status),
+        to_address=row.to_address,
+        subject=row.subject,
+        body=row.body,
+        provider=row.provider,
+        provider_message_id=row.provider_message_id,
+        error=row.error,
+        attempts=row.attempts,
+        scheduled_for=row.scheduled_for,
+        sent_at=row.sent_at,
+        read_at=row.read_at,
+        created_at=row.created_at,
+        provider_status=row.provider_status,
+        delivered_at=row.delivered_at,
+        opened_at=row.opened_at,
+        clicked_at=row.clicked_at,
+    )
 
 
 def _lock_communication(session: Session, communication_id: str) -> Communication:
@@ -214,39 +225,3 @@ def _lock_communication(session: Session, communication_id: str) -> Communicatio
     if row is None:
         raise CommunicationNotFound(communication_id)
     return row
-
-
-def _communication_record(row: Communication) -> CommunicationRecord:
-    return CommunicationRecord(
-        id=row.id,
-        idempotency_key=row.idempotency_key,
-        status=CommunicationStatus(row.status),
-        channel=Channel(row.channel),
-        provider=row.provider,
-        provider_message_id=row.provider_message_id,
-        attempts=row.attempts,
-        error=row.error,
-    )
-
-
-def insert_ignoring_duplicates(session: Session, model: type[Base], values: dict[str, Any]) -> None:
-    """INSERT ... ON CONFLICT DO NOTHING on the primary key: idempotent without a
-    read-then-write race. Foreign key violations still raise."""
-    dialect = session.get_bind().dialect.name
-    insert: Any
-    if dialect == "postgresql":
-        insert = postgresql.insert
-    elif dialect == "sqlite":
-        insert = sqlite.insert
-    else:
-        raise NotImplementedError(f"unsupported database dialect: {dialect}")
-    table = model.__table__
-    conflict_columns = [column.name for column in table.primary_key]
-    session.execute(
-        insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
-    )
-
-
-def _rowcount(result: Any) -> int:
-    # Session.execute is typed as Result; an UPDATE actually returns a CursorResult.
-    return int(result.rowcount)

@@ -1,0 +1,58 @@
+"""What the stores hand back: frozen snapshots of stored rows, never ORM objects.
+
+A "record" is what the database knows about something, composed from the core concepts
+rather than repeating their fields. Pure module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from rebook.core.contracts import AppointmentDetails, Progress
+from rebook.core.domain import Channel, CommunicationStatus, Recipient
+
+
+@dataclass(frozen=True)
+class AppointmentRecord:
+    """A stored appointment: what its workflow is told, the database mirror of its progress
+    and what only the database keeps."""
+
+    details: AppointmentDetails  # starts_at: the current slot, in the offset it was booked in
+    progress: Progress  # as the workflow last mirrored it; same starts_at as details
+    request_fingerprint: str  # sha256 of the create request: same body, same answer
+    workflow_id: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class CommunicationRecord:
+    """One message: sent, recorded in the outbox, delivered in-app, skipped or failed."""
+
+    id: str
+    idempotency_key: str
+    appointment_id: str
+    contact_id: str
+    recipient: Recipient
+    step: str
+    template: str
+    channel: Channel
+    variant: str
+    status: CommunicationStatus
+    to_address: str
+    subject: str
+    body: str
+    provider: str | None
+    provider_message_id: str | None
+    error: str | None
+    attempts: int
+    scheduled_for: datetime
+    sent_at: datetime | None
+    read_at: datetime | None  # in-app inbox
+    created_at: datetime
+    # What the provider reported after the send (delivery webhooks): the most significant
+    # state so far (rebook.core.delivery_status) and the first time of each milestone.
+    provider_status: str | None = None
+    delivered_at: datetime | None = None
+    opened_at: datetime | None = None
+    clicked_at: datetime | None = None

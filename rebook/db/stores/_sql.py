@@ -1,0 +1,37 @@
+"""SQL helpers the stores share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from rebook.db.models import Base
+
+Clock = Callable[[], datetime]
+
+
+def insert_ignoring_duplicates(session: Session, model: type[Base], values: dict[str, Any]) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING on the primary key: idempotent without a
+    read-then-write race. Foreign key violations still raise."""
+    dialect = session.get_bind().dialect.name
+    insert: Any
+    if dialect == "postgresql":
+        insert = postgresql.insert
+    elif dialect == "sqlite":
+        insert = sqlite.insert
+    else:
+        raise NotImplementedError(f"unsupported database dialect: {dialect}")
+    table = model.__table__
+    conflict_columns = [column.name for column in table.primary_key]
+    session.execute(
+        insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
+    )
+
+
+def rowcount(result: Any) -> int:
+    # Session.execute is typed as Result; an UPDATE or DELETE returns a CursorResult.
+    return int(result.rowcount)

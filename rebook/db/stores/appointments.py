@@ -1,0 +1,307 @@
+"""AppointmentStore: appointments with their contacts, the events the platform reported,
+the no-shows and the mirror of each workflow's progress.
+
+Implements rebook.core.ports.AppointmentLedger for the record_* activities, and serves the
+API's appointment use cases.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import delete, func, select, text
+from sqlalchemy import update as sql_update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from rebook.core.contracts import (
+    AppointmentDetails,
+    AppointmentEvent,
+    ContactDetails,
+    ExperimentAssignment,
+    HostDetails,
+    NoShowRecord,
+    Progress,
+)
+from rebook.core.domain import AppointmentKind, AppointmentStatus, BookedVia, Channel, EventType
+from rebook.core.names import workflow_id_for
+from rebook.core.records import AppointmentRecord
+from rebook.db.models import Appointment, AppointmentEventRow, Contact, NoShow
+from rebook.db.stores._sql import insert_ignoring_duplicates, rowcount
+
+
+class AppointmentNotFound(LookupError):
+    pass
+
+
+class AppointmentStore:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def ping(self) -> None:
+        """Raises unless the database answers."""
+        with self._sessions() as session:
+            session.execute(text("SELECT 1"))
+
+    # ------------------------------------------------------------------ appointments
+
+    def get(self, appointment_id: str) -> AppointmentRecord | None:
+        with self._sessions() as session:
+            row = session.get(Appointment, appointment_id)
+            return None if row is None else _appointment_record(session, row)
+
+    def find_by_external_id(self, external_id: str) -> AppointmentRecord | None:
+        with self._sessions() as session:
+            row = session.scalars(
+                select(Appointment).where(Appointment.external_id == external_id)
+            ).one_or_none()
+            return None if row is None else _appointment_record(session, row)
+
+    def create(self, appointment: AppointmentDetails, fingerprint: str) -> AppointmentRecord | None:
+        """Insert the appointment, scheduled, and upsert its contact (the latest booking
+        carries the freshest contact details), in one transaction.
+
+        Returns None when the external_id is already booked (by a concurrent request or
+        before); the caller answers as a replay of that booking.
+        """
+        for attempt in (1, 2):
+            try:
+                return self._insert(appointment, fingerprint)
+            except IntegrityError:
+                if self.find_by_external_id(appointment.external_id) is not None:
+                    return None
+                if attempt == 2:
+                    raise
+                # Most likely a concurrent booking inserted the same contact first; the
+                # second attempt finds it and updates it instead.
+        raise AssertionError("unreachable: the second attempt returns or raises")
+
+    def contact_exists(self, contact_id: str) -> bool:
+        with self._sessions() as session:
+            return session.get(Contact, contact_id) is not None
+
+    # ------------------------------------------------------------------ events
+
+    def record_event(
+        self, appointment_id: str, event: AppointmentEvent
+    ) -> tuple[AppointmentEvent, bool]:
+        """Store the event once per (appointment, event_id).
+
+        Returns the stored event (the first one on a duplicate) and whether this call
+        stored it.
+        """
+        try:
+            with self._sessions.begin() as session:
+                existing = _find_event(session, appointment_id, event.event_id)
+                if existing is not None:
+                    return _event(existing), False
+                session.add(
+                    AppointmentEventRow(
+                        id="evt_" + secrets.token_hex(10),
+                        appointment_id=appointment_id,
+                        event_id=event.event_id,
+                        type=event.type.value,
+                        occurred_at=event.occurred_at,
+                        received_at=event.received_at,
+                        new_starts_at=event.new_starts_at,
+                        reason=event.reason,
+                    )
+                )
+        except IntegrityError:
+            # A concurrent delivery of the same event won the insert.
+            with self._sessions() as session:
+                raced = _find_event(session, appointment_id, event.event_id)
+                if raced is None:
+                    raise
+                return _event(raced), False
+        return event, True
+
+    def forget_event(self, appointment_id: str, event_id: str) -> None:
+        """Drop an event that was refused after all: the table holds accepted events only."""
+        with self._sessions.begin() as session:
+            session.execute(
+                delete(AppointmentEventRow).where(
+                    AppointmentEventRow.appointment_id == appointment_id,
+                    AppointmentEventRow.event_id == event_id,
+                )
+            )
+
+    # ------------------------------------------------------------------ the ledger port
+
+    def record_no_show(self, record: NoShowRecord) -> int:
+        """Idempotent on occurrence_key; returns the contact's no-show total. Raises
+        IntegrityError for an unknown appointment."""
+        with self._sessions.begin() as session:
+            insert_ignoring_duplicates(
+                session,
+                NoShow,
+                {
+                    "occurrence_key": record.occurrence_key,
+                    "appointment_id": record.appointment_id,
+                    "contact_id": record.contact_id,
+                    "missed_at": record.missed_at,
+                },
+            )
+            return _contact_no_show_total(session, record.contact_id)
+
+    def record_status(self, progress: Progress) -> None:
+        """Mirror the workflow's progress (contact_no_show_total is counted from no_shows
+        instead). Raises AppointmentNotFound for an unknown appointment."""
+        with self._sessions.begin() as session:
+            result = session.execute(
+                sql_update(Appointment)
+                .where(Appointment.id == progress.appointment_id)
+                .values(
+                    status=progress.status.value,
+                    starts_at=progress.starts_at,
+                    no_show_count=progress.no_show_count,
+                    reschedule_count=progress.reschedule_count,
+                    flagged=progress.flagged,
+                    next_step=progress.next_step,
+                    next_step_at=progress.next_step_at,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if rowcount(result) == 0:
+                raise AppointmentNotFound(progress.appointment_id)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _insert(self, appointment: AppointmentDetails, fingerprint: str) -> AppointmentRecord:
+        with self._sessions.begin() as session:
+            _upsert_contact(session, appointment.contact)
+            # No ORM relationship orders the inserts, so the contact goes first by hand.
+            session.flush()
+            experiment = appointment.experiment
+            row = Appointment(
+                id=appointment.appointment_id,
+                external_id=appointment.external_id,
+                request_fingerprint=fingerprint,
+                workflow_id=workflow_id_for(appointment.appointment_id),
+                contact_id=appointment.contact.id,
+                host_id=appointment.host.id,
+                host_name=appointment.host.name,
+                host_email=appointment.host.email,
+                kind=appointment.kind.value,
+                topic=appointment.topic,
+                starts_at=appointment.starts_at,
+                starts_at_utc_offset_minutes=_offset_minutes(appointment.starts_at),
+                duration_minutes=appointment.duration_minutes,
+                reschedule_url=appointment.reschedule_url,
+                booked_via=appointment.booked_via.value,
+                content_url=appointment.content_url,
+                alternative_url=appointment.alternative_url,
+                experiment_name=experiment.name if experiment else None,
+                experiment_variant=experiment.variant if experiment else None,
+                status=AppointmentStatus.SCHEDULED.value,
+                no_show_count=0,
+                reschedule_count=0,
+                flagged=False,
+            )
+            session.add(row)
+            session.flush()
+            return _appointment_record(session, row)
+
+
+def _upsert_contact(session: Session, contact: ContactDetails) -> None:
+    row = session.get(Contact, contact.id)
+    if row is None:
+        row = Contact(id=contact.id)
+        session.add(row)
+    row.name = contact.name
+    row.email = contact.email
+    row.phone = contact.phone
+    row.whatsapp = contact.whatsapp
+    row.preferred_channel = contact.preferred_channel.value if contact.preferred_channel else None
+    row.timezone = contact.timezone
+
+
+def _appointment_record(session: Session, row: Appointment) -> AppointmentRecord:
+    contact = session.get(Contact, row.contact_id)
+    if contact is None:  # the foreign key makes this unreachable
+        raise LookupError(f"contact {row.contact_id} of appointment {row.id} is missing")
+    # Shown in the offset the platform booked with, so the API answers in its terms.
+    starts_at = row.starts_at.astimezone(
+        timezone(timedelta(minutes=row.starts_at_utc_offset_minutes))
+    )
+    details = AppointmentDetails(
+        appointment_id=row.id,
+        external_id=row.external_id,
+        starts_at=starts_at,
+        duration_minutes=row.duration_minutes,
+        kind=AppointmentKind(row.kind),
+        topic=row.topic,
+        reschedule_url=row.reschedule_url,
+        booked_via=BookedVia(row.booked_via),
+        contact=ContactDetails(
+            id=contact.id,
+            name=contact.name,
+            timezone=contact.timezone,
+            email=contact.email,
+            phone=contact.phone,
+            whatsapp=contact.whatsapp,
+            preferred_channel=Channel(contact.preferred_channel)
+            if contact.preferred_channel
+            else None,
+        ),
+        host=HostDetails(id=row.host_id, name=row.host_name, email=row.host_email),
+        content_url=row.content_url,
+        alternative_url=row.alternative_url,
+        experiment=ExperimentAssignment(name=row.experiment_name, variant=row.experiment_variant)
+        if row.experiment_name and row.experiment_variant
+        else None,
+    )
+    progress = Progress(
+        appointment_id=row.id,
+        status=AppointmentStatus(row.status),
+        starts_at=starts_at,
+        no_show_count=row.no_show_count,
+        contact_no_show_total=_contact_no_show_total(session, row.contact_id),
+        reschedule_count=row.reschedule_count,
+        flagged=row.flagged,
+        next_step=row.next_step,
+        next_step_at=row.next_step_at,
+    )
+    return AppointmentRecord(
+        details=details,
+        progress=progress,
+        request_fingerprint=row.request_fingerprint,
+        workflow_id=row.workflow_id,
+        created_at=row.created_at,
+    )
+
+
+def _contact_no_show_total(session: Session, contact_id: str) -> int:
+    """Misses of this contact across all their appointments: one no_shows row per slot."""
+    total = session.scalar(
+        select(func.count()).select_from(NoShow).where(NoShow.contact_id == contact_id)
+    )
+    return int(total or 0)
+
+
+def _find_event(session: Session, appointment_id: str, event_id: str) -> AppointmentEventRow | None:
+    return session.scalars(
+        select(AppointmentEventRow).where(
+            AppointmentEventRow.appointment_id == appointment_id,
+            AppointmentEventRow.event_id == event_id,
+        )
+    ).one_or_none()
+
+
+def _event(row: AppointmentEventRow) -> AppointmentEvent:
+    return AppointmentEvent(
+        type=EventType(row.type),
+        event_id=row.event_id,
+        received_at=row.received_at,
+        occurred_at=row.occurred_at,
+        new_starts_at=row.new_starts_at,
+        reason=row.reason,
+    )
+
+
+def _offset_minutes(moment: datetime) -> int:
+    offset = moment.utcoffset()
+    if offset is None:
+        raise ValueError("naive datetime")
+    return int(offset.total_seconds() // 60)

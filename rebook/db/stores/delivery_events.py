@@ -1,0 +1,78 @@
+"""DeliveryEventStore: applies what providers report after a send (rebook.core.
+delivery_status) to the communications row it is about, and opts the contact out of the
+channel when the report says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from rebook.core.delivery_status import DeliveryEvent, outranks
+from rebook.core.domain import Channel, Recipient
+from rebook.db.models import Communication
+from rebook.db.stores.communications import insert_opt_out
+
+
+class DeliveryEventStore:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def apply(self, events: Sequence[DeliveryEvent]) -> int:
+        """Apply a provider's batch in one transaction; returns how many matched a message.
+
+        Idempotent and order-independent (see rebook.core.delivery_status). Events about
+        messages we do not know (another system's mail on the same SendGrid account, rows
+        since deleted) are skipped.
+        """
+        with self._sessions.begin() as session:
+            return sum(_apply(session, event) for event in events)
+
+
+def _apply(session: Session, event: DeliveryEvent) -> bool:
+    row = _find_communication(session, event)
+    if row is None:
+        return False
+    if event.milestone is not None:
+        column = event.milestone.value
+        first: datetime | None = getattr(row, column)
+        if first is None or event.occurred_at < first:
+            setattr(row, column, event.occurred_at)
+    if outranks(event.state, row.provider_status):
+        row.provider_status = event.state
+        if event.error:
+            row.error = event.error
+    if event.opted_out and row.recipient == Recipient.CONTACT.value:
+        reason = f"{event.provider} reported {event.state}" + (
+            f": {event.error}" if event.error else ""
+        )
+        insert_opt_out(session, row.contact_id, Channel(row.channel), reason)
+    return True
+
+
+def _find_communication(session: Session, event: DeliveryEvent) -> Communication | None:
+    # FOR UPDATE (PostgreSQL) serialises concurrent events about one message, so
+    # first-time-wins and precedence hold; SQLite gets that from BEGIN IMMEDIATE.
+    if event.idempotency_key:
+        row = session.scalar(
+            select(Communication)
+            .where(Communication.idempotency_key == event.idempotency_key)
+            .with_for_update()
+        )
+        if row is not None:
+            return row
+    if not event.provider_message_id:
+        return None
+    return session.scalars(
+        select(Communication)
+        .where(
+            Communication.provider == event.provider,
+            Communication.provider_message_id == event.provider_message_id,
+        )
+        .order_by(Communication.created_at)
+        .limit(1)
+        .with_for_update()
+    ).first()

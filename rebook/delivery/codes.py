@@ -1,0 +1,20 @@
+"""Provider names and error codes that both sides need: the senders (worker) and the
+delivery webhooks (API). No SDK imports, so the API can use it without loading the worker's
+provider clients.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# Stored in communications.provider, and how delivery webhooks find the message again.
+SENDGRID: Final = "sendgrid"
+TWILIO: Final = "twilio"
+
+# Twilio: the recipient has unsubscribed (replied STOP). Every later message on the channel
+# fails the same way, so the contact is opted out of it and the channel skipped from then
+# on. 63016 (WhatsApp: outside the 24 h session window) is deliberately NOT here: it is
+# permanent for this free-form message, but the contact has not unsubscribed and may well
+# message us again, reopening the window.
+TWILIO_OPT_OUT_CODES: Final = frozenset({21610})
+TWILIO_AUTHENTICATION_FAILED: Final = 20003

@@ -1,0 +1,101 @@
+"""What the booking platform reports happened to an appointment: stored, then handed to the
+appointment's workflow (or, for a closed one, a rebooking or a refusal)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from rebook.core.contracts import AppointmentEvent, SequenceState
+from rebook.core.domain import AppointmentStatus, EventType
+from rebook.core.records import AppointmentRecord
+from rebook.db.stores import AppointmentStore
+from rebook.services.blocking import in_thread
+from rebook.services.errors import Conflict, NotFound
+from rebook.services.ids import new_event_id
+from rebook.temporal.gateway import AppointmentWorkflows, ExecutionState
+
+# A reschedule after the sequence gave up is the rebooking the whole product is for.
+REBOOKABLE = frozenset({AppointmentStatus.LOST, AppointmentStatus.EXPIRED})
+
+
+class EventService:
+    def __init__(self, appointments: AppointmentStore, workflows: AppointmentWorkflows) -> None:
+        self._appointments = appointments
+        self._workflows = workflows
+
+    async def report(
+        self,
+        appointment_id: str,
+        *,
+        type: EventType,
+        event_id: str | None = None,
+        occurred_at: datetime | None = None,
+        new_starts_at: datetime | None = None,
+        reason: str | None = None,
+    ) -> AppointmentEvent:
+        """Accept an event and deliver it to the appointment's workflow.
+
+        Idempotent on event_id (one is generated when missing): a repeat is stored once and
+        the workflow drops the repeated signal. Raises NotFound for an unknown appointment,
+        Conflict when its workflow has closed (unless this reschedule rebooks it; the refused
+        event is not kept), Unavailable when Temporal is down (the event is kept, so the
+        platform's retry delivers it).
+        """
+        record = await in_thread(self._appointments.get, appointment_id)
+        if record is None:
+            raise NotFound(f"appointment {appointment_id} not found")
+        event = AppointmentEvent(
+            type=type,
+            event_id=event_id or new_event_id(),
+            received_at=datetime.now(UTC),
+            occurred_at=occurred_at,
+            new_starts_at=new_starts_at,
+            reason=reason,
+        )
+        # Stored before signalling so a Temporal outage loses nothing: the platform's retry
+        # finds the stored event and signals it again (the workflow drops repeated event_ids).
+        stored, created = await in_thread(self._appointments.record_event, appointment_id, event)
+        try:
+            await self._deliver(record, stored)
+        except Conflict:
+            if created:
+                await in_thread(self._appointments.forget_event, appointment_id, stored.event_id)
+            raise
+        return stored
+
+    async def _deliver(self, record: AppointmentRecord, event: AppointmentEvent) -> None:
+        appointment_id = record.details.appointment_id
+        if await self._workflows.signal(appointment_id, event):
+            return
+        execution = await self._workflows.execution(appointment_id)
+        if execution.state is ExecutionState.RUNNING:  # rebooked by a concurrent request
+            if await self._workflows.signal(appointment_id, event):
+                return
+            execution = await self._workflows.execution(appointment_id)
+        mirrored = record.progress.status
+        if execution.state is ExecutionState.MISSING and not mirrored.is_final:
+            # The create request stored the row but never got the workflow started (Temporal
+            # was down and the platform did not retry): start it now, with this event.
+            await self._workflows.start(record.details, first_event=event)
+            return
+        final_status = execution.final_status or mirrored
+        if event.type is EventType.RESCHEDULED and final_status in REBOOKABLE:
+            await self._rebook(record, event)
+            return
+        raise Conflict(f"appointment is closed ({final_status.value})")
+
+    async def _rebook(self, record: AppointmentRecord, event: AppointmentEvent) -> None:
+        """Reopen the closed appointment at its old slot with the reschedule as its first
+        event. The workflow applies it exactly as it would while running (count, limit and
+        flag, fresh confirmation and reminders), so that rule lives in one place."""
+        progress = record.progress
+        reopened = SequenceState(
+            status=AppointmentStatus.SCHEDULED,
+            starts_at=progress.starts_at,
+            armed_at=event.received_at,
+            no_show_count=progress.no_show_count,
+            contact_no_show_total=progress.contact_no_show_total,
+            reschedule_count=progress.reschedule_count,
+            flagged=progress.flagged,
+        )
+        await self._workflows.start_new_run(record.details, reopened, first_event=event)
