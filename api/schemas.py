@@ -39,7 +39,8 @@ from rebook.core.domain import (
     EventType,
     Recipient,
 )
-from rebook.core.experiments import assign_variant
+from rebook.core.experiments import assign_variant, validate_variants
+from rebook.core.rules import DEFAULT_VARIANTS
 from rebook.services.ids import new_appointment_id
 
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -126,15 +127,14 @@ class HostIn(_Strict):
 class ExperimentIn(_Strict):
     name: str = Field(min_length=1, max_length=100)
     variants: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(
-        default_factory=lambda: ["a", "b"], min_length=1
+        default_factory=lambda: list(DEFAULT_VARIANTS), min_length=1
     )
 
     @field_validator("variants")
     @classmethod
-    def _distinct(cls, variants: list[str]) -> list[str]:
-        if len(set(variants)) != len(variants):
-            raise ValueError("variants must be distinct")
-        return variants
+    def _assignable(cls, variants: list[str]) -> list[str]:
+        # The assignment's own rule, so the API never accepts arms it could not assign.
+        return list(validate_variants(variants))
 
 
 class AppointmentCreate(_Strict):

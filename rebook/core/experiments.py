@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
+from rebook.core.rules import DEFAULT_VARIANTS
+
 
 def validate_variants(variants: Sequence[str]) -> tuple[str, ...]:
     """Return the variants as a tuple, or raise ValueError if they can't be assigned.
@@ -44,7 +46,7 @@ def validate_weights(weights: Sequence[int], variant_count: int) -> tuple[int, .
 def assign_variant(
     experiment_name: str,
     appointment_id: str,
-    variants: Sequence[str] = ("a", "b"),
+    variants: Sequence[str] = DEFAULT_VARIANTS,
     weights: Sequence[int] | None = None,
 ) -> str:
     """The arm this appointment gets in this experiment; the same inputs, the same arm.

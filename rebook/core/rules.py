@@ -11,9 +11,11 @@ from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # The arm an appointment outside any experiment gets, and the first arm of the default
-# two-arm split: the copy everyone sees unless an experiment says otherwise.
+# two-arm split: the copy everyone sees unless an experiment says otherwise. The message
+# catalog has control copy for every template, treatment copy only where experiments run.
 CONTROL_VARIANT: Final = "a"
-DEFAULT_VARIANTS: Final = (CONTROL_VARIANT, "b")
+TREATMENT_VARIANT: Final = "b"
+DEFAULT_VARIANTS: Final = (CONTROL_VARIANT, TREATMENT_VARIANT)
 
 
 def zone_or_utc(name: str) -> tzinfo:

@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from rebook.core.rules import CONTROL_VARIANT
 from rebook.db.types import UTCDateTime
 
 # Deterministic constraint names so migrations are portable between SQLite and PostgreSQL.
@@ -144,7 +145,7 @@ class Communication(Base):
     step: Mapped[str] = mapped_column(String(64))
     template: Mapped[str] = mapped_column(String(64))
     channel: Mapped[str] = mapped_column(String(16))
-    variant: Mapped[str] = mapped_column(String(50), default="a")
+    variant: Mapped[str] = mapped_column(String(50), default=CONTROL_VARIANT)
     to_address: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(String(500))
     body: Mapped[str] = mapped_column(Text)

@@ -95,6 +95,11 @@ BAD_APPOINTMENTS: list[tuple[str, dict[str, Any], list[Any]]] = [
         appointment_body(experiment={"name": "subject-line", "variants": ["a", "a"]}),
         ["body", "experiment", "variants"],
     ),
+    (
+        "experiment with a blank variant name",
+        appointment_body(experiment={"name": "subject-line", "variants": ["a", " "]}),
+        ["body", "experiment", "variants"],
+    ),
 ]
 
 

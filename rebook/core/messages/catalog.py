@@ -16,10 +16,8 @@ from typing import Final
 
 from rebook.core.messages.context import DEFAULT_SEGMENT, FALLBACK_SEGMENT, REPEAT_SEGMENT
 from rebook.core.messages.copy_model import EmailCopy, InAppCopy, ShortCopy, TemplateCopy
+from rebook.core.rules import CONTROL_VARIANT, TREATMENT_VARIANT
 from rebook.core.steps import Template
-
-CONTROL_VARIANT: Final = "a"
-TREATMENT_VARIANT: Final = "b"
 
 CatalogKey = tuple[Template, str, str]
 
