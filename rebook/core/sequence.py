@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rebook.core.channels import (
     order_starting_with,
@@ -19,6 +18,7 @@ from rebook.core.channels import (
 )
 from rebook.core.contracts import AppointmentDetails, FollowUpPolicy, Progress, SequenceState
 from rebook.core.domain import AppointmentStatus, Channel, Recipient
+from rebook.core.rules import zone_or_utc
 from rebook.core.steps import Step, Template
 
 
@@ -99,10 +99,7 @@ def outside_quiet_hours(moment: datetime, timezone_name: str, policy: FollowUpPo
     start, end = policy.quiet_hours_start_h, policy.quiet_hours_end_h
     if start == end:
         return moment
-    try:
-        zone = ZoneInfo(timezone_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")  # the API validates timezones; this only guards old data
+    zone = zone_or_utc(timezone_name)
     local = moment.astimezone(zone)
     hour = local.hour
     quiet = (start <= hour or hour < end) if start > end else (start <= hour < end)

@@ -10,13 +10,14 @@ from __future__ import annotations
 from typing import Final
 
 from rebook.core.contracts import DeliveryRequest
-from rebook.core.messages.timefmt import format_local, format_utc, zone_or_utc
+from rebook.core.messages.timefmt import format_local, format_utc
 from rebook.core.messages.value_lines import (
     CONTENT_NOUNS,
     KIND_NOUNS,
     SHORT_VALUE_LINES,
     VALUE_LINES,
 )
+from rebook.core.rules import zone_or_utc
 from rebook.core.steps import Template
 
 RenderContext = dict[str, str]

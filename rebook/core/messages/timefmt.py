@@ -7,19 +7,6 @@ abbreviation (e.g. "Tue 1 Dec 2026, 16:00 CET"), never as a bare UTC timestamp.
 from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-
-def zone_or_utc(name: str) -> tzinfo:
-    """The IANA zone called `name`, or UTC when it is unknown.
-
-    A bad timezone on a contact record must not stop a reminder from going out; showing
-    UTC (with its label) is still correct, only less convenient.
-    """
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC
 
 
 def format_local(moment: datetime, zone: tzinfo) -> str:
