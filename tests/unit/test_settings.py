@@ -3,6 +3,7 @@
 import pytest
 from pydantic import ValidationError
 
+from rebook.core.contracts import FollowUpPolicy
 from rebook.settings import Settings
 
 
@@ -19,3 +20,15 @@ def test_whatsapp_content_sids_must_name_real_templates(monkeypatch: pytest.Monk
 def test_api_keys_are_split_and_trimmed() -> None:
     settings = Settings(_env_file=None, api_keys=" old , new,, ")  # type: ignore[call-arg]
     assert settings.api_key_set == frozenset({"old", "new"})
+
+
+def test_policy_defaults_are_the_core_policy_defaults() -> None:
+    # Defined once, on FollowUpPolicy: unset settings must not drift from it.
+    assert Settings(_env_file=None).follow_up_policy() == FollowUpPolicy()  # type: ignore[call-arg]
+
+
+def test_policy_settings_override_the_defaults() -> None:
+    settings = Settings(_env_file=None, reschedule_limit=5, quiet_hours_start_h=22)  # type: ignore[call-arg]
+    policy = settings.follow_up_policy()
+    assert (policy.reschedule_limit, policy.quiet_hours_start_h) == (5, 22)
+    assert policy.quiet_hours_end_h == FollowUpPolicy().quiet_hours_end_h
