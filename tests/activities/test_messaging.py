@@ -24,8 +24,13 @@ from rebook.delivery.in_app import InAppSender
 from rebook.delivery.outbox import OutboxSender
 from rebook.delivery.sendgrid_email import SendGridEmailSender
 from rebook.delivery.twilio_messaging import TwilioSmsSender
-from tests.fakes import FakeSendGrid, FakeTwilio
-from tests.fakes.fixtures import SENDGRID_API_KEY, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN
+from tests.support.fakes import (
+    SENDGRID_API_KEY,
+    TWILIO_ACCOUNT_SID,
+    TWILIO_AUTH_TOKEN,
+    FakeSendGrid,
+    FakeTwilio,
+)
 
 SMS_FROM = "+15005550006"
 

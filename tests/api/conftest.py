@@ -1,40 +1,24 @@
-"""Fixtures for API tests: a real Temporal dev server (session-wide), a migrated SQLite
-database per test, and the app wired to both.
-
-Reusable elsewhere by importing them into a conftest.py:
-    from tests.api.conftest import temporal_dev_env, temporal_client, api_settings, ...
-"""
+"""Fixtures for API tests: a real Temporal dev server (session-wide) and the app wired to
+it and to the shared database fixture (so every API test runs on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-import shutil
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from api.app import create_app
 from rebook.core.search_attributes import ALL_KEYS
-from rebook.db.engine import create_engine_for, session_factory
-from rebook.db.migrate import upgrade_to_head
 from rebook.settings import Settings
-from tests.support.database_fixtures import (
-    postgres_migrated_template as postgres_migrated_template,
-)
-from tests.support.database_fixtures import (
-    postgres_server as postgres_server,
-)
-from tests.support.postgres import PostgresServer
 from tests.support.temporal import venv_binary
 
 
@@ -54,44 +38,12 @@ def temporal_client(temporal_dev_env: WorkflowEnvironment) -> Client:
     return temporal_dev_env.client
 
 
-@pytest.fixture(scope="session")
-def migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Migrated once; each test copies the file (far cheaper than migrating again)."""
-    path = tmp_path_factory.mktemp("api-db-template") / "rebook.db"
-    upgrade_to_head(f"sqlite:///{path}")
-    return path
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def api_database_url(
-    request: pytest.FixtureRequest, migrated_sqlite_template: Path, tmp_path: Path
-) -> Iterator[str]:
-    """Every API test runs on SQLite and on a throwaway PostgreSQL database."""
-    if request.param == "sqlite":
-        path = tmp_path / "rebook.db"
-        shutil.copyfile(migrated_sqlite_template, path)
-        yield f"sqlite:///{path}"
-        return
-    server: PostgresServer = request.getfixturevalue("postgres_server")
-    template: str = request.getfixturevalue("postgres_migrated_template")
-    with server.throwaway_database(template=template) as url:
-        yield url
-
-
 @pytest.fixture
-def api_sessions(api_database_url: str) -> Iterator[sessionmaker[Session]]:
-    """Direct database access for arranging and checking rows."""
-    engine = create_engine_for(api_database_url)
-    yield session_factory(engine)
-    engine.dispose()
-
-
-@pytest.fixture
-def api_settings(api_database_url: str, temporal_client: Client) -> Settings:
+def api_settings(database_url: str, temporal_client: Client) -> Settings:
     # A task queue per test: a worker started by one test never picks up another's work.
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
-        database_url=api_database_url,
+        database_url=database_url,
         temporal_address=temporal_client.service_client.config.target_host,
         task_queue=f"api-test-{uuid.uuid4().hex[:8]}",
     )

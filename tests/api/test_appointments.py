@@ -14,7 +14,7 @@ from rebook.core import search_attributes as sa
 from rebook.core.names import workflow_id_for
 from rebook.db.models import Appointment, Contact
 from rebook.settings import Settings
-from tests.api.payloads import BOOKED_OFFSET, appointment_body, with_contact
+from tests.support.payloads import BOOKED_OFFSET, appointment_body, with_contact
 
 
 async def test_create_starts_the_workflow(
@@ -48,7 +48,7 @@ async def test_create_starts_the_workflow(
 async def test_same_body_twice_is_one_appointment_and_one_workflow(
     api_client: httpx.AsyncClient,
     temporal_client: Client,
-    api_sessions: sessionmaker[Session],
+    sessions: sessionmaker[Session],
 ) -> None:
     body = appointment_body()
     first = await api_client.post("/v1/appointments", json=body)
@@ -59,7 +59,7 @@ async def test_same_body_twice_is_one_appointment_and_one_workflow(
     handle = temporal_client.get_workflow_handle(first.json()["workflow_id"])
     runs = [run async for run in temporal_client.list_workflows(f"WorkflowId = '{handle.id}'")]
     assert len(runs) == 1
-    with api_sessions() as session:
+    with sessions() as session:
         count = session.scalar(
             select(func.count())
             .select_from(Appointment)
@@ -80,14 +80,14 @@ async def test_same_external_id_with_another_body_is_409(api_client: httpx.Async
 
 
 async def test_contact_row_is_created_then_updated(
-    api_client: httpx.AsyncClient, api_sessions: sessionmaker[Session]
+    api_client: httpx.AsyncClient, sessions: sessionmaker[Session]
 ) -> None:
     first = appointment_body()
     second = with_contact(appointment_body(), id=first["contact"]["id"], name="Ada King")
     for body in (first, second):
         assert (await api_client.post("/v1/appointments", json=body)).status_code == 201
 
-    with api_sessions() as session:
+    with sessions() as session:
         contact = session.get(Contact, first["contact"]["id"])
         assert contact is not None
         assert contact.name == "Ada King"
@@ -109,14 +109,14 @@ async def test_temporal_outage_keeps_the_row_and_the_retry_starts_the_workflow(
     api_client: httpx.AsyncClient,
     down_api_client: httpx.AsyncClient,
     temporal_client: Client,
-    api_sessions: sessionmaker[Session],
+    sessions: sessionmaker[Session],
 ) -> None:
     body = appointment_body()
 
     failed = await down_api_client.post("/v1/appointments", json=body)
 
     assert failed.status_code == 503
-    with api_sessions() as session:
+    with sessions() as session:
         row = session.scalars(
             select(Appointment).where(Appointment.external_id == body["external_id"])
         ).one()

@@ -11,7 +11,7 @@ from temporalio.client import Client
 
 from api.app import create_app
 from rebook.settings import Settings
-from tests.api.payloads import appointment_body
+from tests.support.payloads import appointment_body
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from rebook.db.models import Communication
-from tests.api.payloads import appointment_body
+from tests.support.payloads import appointment_body
 
 T0 = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
 
@@ -57,11 +57,11 @@ def _insert(sessions: sessionmaker[Session], *rows: Communication) -> None:
 
 
 async def test_communications_are_listed_oldest_first_with_every_field(
-    api_client: httpx.AsyncClient, api_sessions: sessionmaker[Session]
+    api_client: httpx.AsyncClient, sessions: sessionmaker[Session]
 ) -> None:
     appointment = await _create(api_client)
     _insert(
-        api_sessions,
+        sessions,
         _communication(appointment, 3),
         _communication(appointment, 1, channel="sms", to_address="+447700900123"),
         _communication(
@@ -89,10 +89,10 @@ async def test_communications_are_listed_oldest_first_with_every_field(
 
 
 async def test_appointment_detail_includes_communications_and_falls_back_to_the_db(
-    api_client: httpx.AsyncClient, api_sessions: sessionmaker[Session]
+    api_client: httpx.AsyncClient, sessions: sessionmaker[Session]
 ) -> None:
     appointment = await _create(api_client)
-    _insert(api_sessions, _communication(appointment, 1))
+    _insert(sessions, _communication(appointment, 1))
 
     response = await api_client.get(f"/v1/appointments/{appointment['id']}")
 
@@ -107,12 +107,12 @@ async def test_appointment_detail_includes_communications_and_falls_back_to_the_
 
 
 async def test_inbox_lists_in_app_messages_newest_first_and_marks_read(
-    api_client: httpx.AsyncClient, api_sessions: sessionmaker[Session]
+    api_client: httpx.AsyncClient, sessions: sessionmaker[Session]
 ) -> None:
     appointment = await _create(api_client, booked_via="app")
     contact_id = appointment["contact"]["id"]
     _insert(
-        api_sessions,
+        sessions,
         _communication(appointment, 1, channel="in_app"),
         _communication(appointment, 2, channel="email"),
         _communication(appointment, 3, channel="in_app"),
@@ -140,12 +140,12 @@ async def test_inbox_lists_in_app_messages_newest_first_and_marks_read(
 
 
 async def test_marking_read_is_404_for_another_contact_or_a_non_inbox_message(
-    api_client: httpx.AsyncClient, api_sessions: sessionmaker[Session]
+    api_client: httpx.AsyncClient, sessions: sessionmaker[Session]
 ) -> None:
     appointment = await _create(api_client, booked_via="app")
     contact_id = appointment["contact"]["id"]
     _insert(
-        api_sessions,
+        sessions,
         _communication(appointment, 1, channel="in_app"),
         _communication(appointment, 2, channel="email"),
     )

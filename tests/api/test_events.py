@@ -23,7 +23,7 @@ from temporalio.worker import Worker
 from rebook.core import search_attributes as sa
 from rebook.core.names import workflow_id_for
 from rebook.db.models import Appointment, AppointmentEventRow
-from tests.api.payloads import appointment_body, future_iso
+from tests.support.payloads import appointment_body, future_iso
 
 
 async def _create(api_client: httpx.AsyncClient, **changes: Any) -> dict[str, Any]:
@@ -71,7 +71,7 @@ async def _close_as(
 async def test_event_is_accepted_and_signalled(
     api_client: httpx.AsyncClient,
     temporal_client: Client,
-    api_sessions: sessionmaker[Session],
+    sessions: sessionmaker[Session],
 ) -> None:
     created = await _create(api_client)
 
@@ -87,12 +87,12 @@ async def test_event_is_accepted_and_signalled(
         "type": "missed",
         "accepted": True,
     }
-    assert _stored_events(api_sessions, created["id"]) == ["platform-1"]
+    assert _stored_events(sessions, created["id"]) == ["platform-1"]
     assert await _signal_count(temporal_client, created["workflow_id"]) == 1
 
 
 async def test_same_event_id_twice_is_stored_once(
-    api_client: httpx.AsyncClient, api_sessions: sessionmaker[Session]
+    api_client: httpx.AsyncClient, sessions: sessionmaker[Session]
 ) -> None:
     created = await _create(api_client)
     event = {"type": "rescheduled", "event_id": "platform-7", "new_starts_at": future_iso(days=5)}
@@ -102,11 +102,11 @@ async def test_same_event_id_twice_is_stored_once(
 
     assert (first.status_code, second.status_code) == (202, 202)
     assert first.json() == second.json()
-    assert _stored_events(api_sessions, created["id"]) == ["platform-7"]
+    assert _stored_events(sessions, created["id"]) == ["platform-7"]
 
 
 async def test_event_without_event_id_gets_one(
-    api_client: httpx.AsyncClient, api_sessions: sessionmaker[Session]
+    api_client: httpx.AsyncClient, sessions: sessionmaker[Session]
 ) -> None:
     created = await _create(api_client)
 
@@ -117,16 +117,16 @@ async def test_event_without_event_id_gets_one(
     assert response.status_code == 202
     generated = response.json()["event_id"]
     assert generated
-    assert _stored_events(api_sessions, created["id"]) == [generated]
+    assert _stored_events(sessions, created["id"]) == [generated]
 
 
 async def test_event_on_a_closed_appointment_is_409_with_its_status(
     api_client: httpx.AsyncClient,
     temporal_client: Client,
-    api_sessions: sessionmaker[Session],
+    sessions: sessionmaker[Session],
 ) -> None:
     created = await _create(api_client)
-    await _close_as(temporal_client, api_sessions, created["id"], "lost")
+    await _close_as(temporal_client, sessions, created["id"], "lost")
 
     response = await api_client.post(
         f"/v1/appointments/{created['id']}/events", json={"type": "missed", "event_id": "late"}
@@ -134,19 +134,19 @@ async def test_event_on_a_closed_appointment_is_409_with_its_status(
 
     assert response.status_code == 409
     assert response.json()["detail"] == "appointment is closed (lost)"
-    assert _stored_events(api_sessions, created["id"]) == []  # refused, so not recorded
+    assert _stored_events(sessions, created["id"]) == []  # refused, so not recorded
 
 
 async def test_reschedule_after_lost_rebooks_with_a_new_run(
     api_client: httpx.AsyncClient,
     temporal_client: Client,
-    api_sessions: sessionmaker[Session],
+    sessions: sessionmaker[Session],
     appointment_worker: Worker,
 ) -> None:
     created = await _create(api_client)
     handle = temporal_client.get_workflow_handle(created["workflow_id"])
     first_run = (await handle.describe()).run_id
-    await _close_as(temporal_client, api_sessions, created["id"], "lost")
+    await _close_as(temporal_client, sessions, created["id"], "lost")
     new_starts_at = future_iso(days=10)
 
     response = await api_client.post(
@@ -163,12 +163,12 @@ async def test_reschedule_after_lost_rebooks_with_a_new_run(
     assert description.run_id != first_run
     assert description.typed_search_attributes.get(sa.NO_SHOW_COUNT) == 1
     assert description.typed_search_attributes.get(sa.APPOINTMENT_STATUS) == "scheduled"
-    with api_sessions() as session:
+    with sessions() as session:
         row = session.get(Appointment, created["id"])
         assert row is not None
         assert (row.status, row.reschedule_count) == ("scheduled", 3)
         assert row.starts_at == datetime.fromisoformat(new_starts_at)
-    assert _stored_events(api_sessions, created["id"]) == ["rebook-1"]
+    assert _stored_events(sessions, created["id"]) == ["rebook-1"]
     for _ in range(100):  # the new run sends the fresh confirmation moments later
         detail = (await api_client.get(f"/v1/appointments/{created['id']}")).json()
         templates = [c["template"] for c in detail["communications"]]
@@ -193,10 +193,10 @@ async def _eventually(
 async def test_reschedule_after_attended_is_409(
     api_client: httpx.AsyncClient,
     temporal_client: Client,
-    api_sessions: sessionmaker[Session],
+    sessions: sessionmaker[Session],
 ) -> None:
     created = await _create(api_client)
-    await _close_as(temporal_client, api_sessions, created["id"], "attended")
+    await _close_as(temporal_client, sessions, created["id"], "attended")
 
     response = await api_client.post(
         f"/v1/appointments/{created['id']}/events",
@@ -211,12 +211,12 @@ async def test_event_starts_a_workflow_the_create_never_got_started(
     api_client: httpx.AsyncClient,
     down_api_client: httpx.AsyncClient,
     temporal_client: Client,
-    api_sessions: sessionmaker[Session],
+    sessions: sessionmaker[Session],
 ) -> None:
     body = appointment_body()
     assert (await down_api_client.post("/v1/appointments", json=body)).status_code == 503
     # The platform never retried the create, but it knows the appointment from elsewhere.
-    fetched = _appointment_id_for(api_sessions, body["external_id"])
+    fetched = _appointment_id_for(sessions, body["external_id"])
 
     response = await api_client.post(
         f"/v1/appointments/{fetched}/events", json={"type": "missed", "event_id": "m-1"}
@@ -232,7 +232,7 @@ async def test_event_while_temporal_is_down_is_503_and_kept_for_the_retry(
     api_client: httpx.AsyncClient,
     down_api_client: httpx.AsyncClient,
     temporal_client: Client,
-    api_sessions: sessionmaker[Session],
+    sessions: sessionmaker[Session],
 ) -> None:
     created = await _create(api_client)
     event = {"type": "missed", "event_id": "during-outage"}
@@ -241,7 +241,7 @@ async def test_event_while_temporal_is_down_is_503_and_kept_for_the_retry(
     retried = await api_client.post(f"/v1/appointments/{created['id']}/events", json=event)
 
     assert (failed.status_code, retried.status_code) == (503, 202)
-    assert _stored_events(api_sessions, created["id"]) == ["during-outage"]
+    assert _stored_events(sessions, created["id"]) == ["during-outage"]
     assert await _signal_count(temporal_client, created["workflow_id"]) == 1
 
 

@@ -10,7 +10,7 @@ import httpx
 from fastapi.testclient import TestClient
 from temporalio.worker import Worker
 
-from tests.api.payloads import appointment_body, future_iso
+from tests.support.payloads import appointment_body, future_iso
 
 EXPERIMENT = {"name": "followup-tone", "variants": ["a", "b"]}
 

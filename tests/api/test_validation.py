@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.payloads import appointment_body, future_iso, with_contact
+from tests.support.payloads import appointment_body, future_iso, with_contact
 
 
 def _locs(response: Any) -> list[list[Any]]:

@@ -22,9 +22,10 @@ from twilio.request_validator import RequestValidator
 
 from api.app import create_app
 from rebook.core.domain import Channel
-from rebook.db.models import Appointment, Communication, Contact, ContactOptOut
+from rebook.db.models import Communication, ContactOptOut
 from rebook.db.stores import CommunicationStore
 from rebook.settings import Settings
+from tests.support.rows import add_appointment
 
 SENDGRID_PATH = "/v1/webhooks/sendgrid"
 TWILIO_PATH = "/v1/webhooks/twilio"
@@ -58,7 +59,7 @@ def client(client_with: ClientFactory) -> TestClient:
 
 
 @pytest.fixture
-def add_message(api_sessions: sessionmaker[Session]) -> Callable[..., Communication]:
+def add_message(sessions: sessionmaker[Session]) -> Callable[..., Communication]:
     """Insert a sent message (with its contact and appointment) as the activity would."""
 
     def add(channel: str = "email", **changes: Any) -> Communication:
@@ -86,35 +87,12 @@ def add_message(api_sessions: sessionmaker[Session]) -> Callable[..., Communicat
             "created_at": T0,
         }
         values.update(changes)
-        with api_sessions() as session:
-            session.add(Contact(id=contact_id, name="Ada", timezone="UTC", email="a@example.com"))
-            session.flush()
-            session.add(_appointment(appointment_id, contact_id))
-            session.flush()
+        add_appointment(sessions, appointment_id, contact_id)
+        with sessions.begin() as session:
             session.add(Communication(**values))
-            session.commit()
-            session.expunge_all()
-        return _reload(api_sessions, values["id"])
+        return _reload(sessions, values["id"])
 
     return add
-
-
-def _appointment(appointment_id: str, contact_id: str) -> Appointment:
-    return Appointment(
-        id=appointment_id,
-        external_id=f"ext-{appointment_id}",
-        request_fingerprint="0" * 64,
-        workflow_id=f"appointment-{appointment_id}",
-        contact_id=contact_id,
-        host_id="h-1",
-        host_name="Grace",
-        kind="demo",
-        topic="Demo",
-        starts_at=T0 - timedelta(days=1),
-        duration_minutes=30,
-        reschedule_url="https://book.example.com/r",
-        booked_via="web",
-    )
 
 
 def _reload(sessions: sessionmaker[Session], communication_id: str) -> Communication:
@@ -145,7 +123,7 @@ def _sendgrid_event(message: Communication, event: str, at: datetime, **extra: A
 
 
 def test_sendgrid_milestones_keep_the_first_time_whatever_the_order(
-    client: TestClient, add_message: Callable[..., Communication], api_sessions: Any
+    client: TestClient, add_message: Callable[..., Communication], sessions: Any
 ) -> None:
     message = add_message()
     later, first = T0 + timedelta(minutes=30), T0 + timedelta(minutes=1)
@@ -160,7 +138,7 @@ def test_sendgrid_milestones_keep_the_first_time_whatever_the_order(
         assert response.status_code == 200, response.text
         assert response.json() == {"received": 2, "applied": 2}
 
-    row = _reload(api_sessions, message.id)
+    row = _reload(sessions, message.id)
     assert (row.delivered_at, row.opened_at, row.clicked_at) == (first, first, first)
     assert row.provider_status == "clicked"
 
@@ -179,7 +157,7 @@ def test_sendgrid_milestones_keep_the_first_time_whatever_the_order(
 def test_sendgrid_provider_status_is_the_most_significant_state_seen(
     client: TestClient,
     add_message: Callable[..., Communication],
-    api_sessions: Any,
+    sessions: Any,
     events: list[str],
     expected: str,
 ) -> None:
@@ -188,11 +166,11 @@ def test_sendgrid_provider_status_is_the_most_significant_state_seen(
     for event in events:
         assert client.post(SENDGRID_PATH, json=[_sendgrid_event(message, event, T0)]).is_success
 
-    assert _reload(api_sessions, message.id).provider_status == expected
+    assert _reload(sessions, message.id).provider_status == expected
 
 
 def test_sendgrid_bounce_keeps_the_reason(
-    client: TestClient, add_message: Callable[..., Communication], api_sessions: Any
+    client: TestClient, add_message: Callable[..., Communication], sessions: Any
 ) -> None:
     message = add_message()
 
@@ -201,28 +179,28 @@ def test_sendgrid_bounce_keeps_the_reason(
         json=[_sendgrid_event(message, "bounce", T0, reason="550 5.1.1 user unknown")],
     )
 
-    row = _reload(api_sessions, message.id)
+    row = _reload(sessions, message.id)
     assert row.provider_status == "bounced"
     assert row.error == "SendGrid bounce: 550 5.1.1 user unknown"
-    assert _opt_outs(api_sessions, row.contact_id) == set()  # a bounce is not an opt-out
+    assert _opt_outs(sessions, row.contact_id) == set()  # a bounce is not an opt-out
 
 
 def test_sendgrid_matches_by_message_id_without_our_custom_arg(
-    client: TestClient, add_message: Callable[..., Communication], api_sessions: Any
+    client: TestClient, add_message: Callable[..., Communication], sessions: Any
 ) -> None:
     message = add_message()
     event = _sendgrid_event(message, "delivered", T0)
     del event["idempotency_key"]
 
     assert client.post(SENDGRID_PATH, json=[event]).json() == {"received": 1, "applied": 1}
-    assert _reload(api_sessions, message.id).delivered_at == T0
+    assert _reload(sessions, message.id).delivered_at == T0
 
 
 @pytest.mark.parametrize("event", ["unsubscribe", "group_unsubscribe", "spamreport"])
 def test_sendgrid_unsubscribe_and_spam_report_opt_the_contact_out_of_email(
     client: TestClient,
     add_message: Callable[..., Communication],
-    api_sessions: sessionmaker[Session],
+    sessions: sessionmaker[Session],
     event: str,
 ) -> None:
     message = add_message()
@@ -230,15 +208,15 @@ def test_sendgrid_unsubscribe_and_spam_report_opt_the_contact_out_of_email(
     for _ in range(2):  # a repeat is harmless
         assert client.post(SENDGRID_PATH, json=[_sendgrid_event(message, event, T0)]).is_success
 
-    assert _opt_outs(api_sessions, message.contact_id) == {Channel.EMAIL}
-    with api_sessions() as session:
+    assert _opt_outs(sessions, message.contact_id) == {Channel.EMAIL}
+    with sessions() as session:
         opt_out = session.get(ContactOptOut, (message.contact_id, "email"))
         assert opt_out is not None
         assert "sendgrid" in opt_out.reason
 
 
 def test_sendgrid_unknown_messages_and_event_types_are_acknowledged_and_ignored(
-    client: TestClient, add_message: Callable[..., Communication], api_sessions: Any
+    client: TestClient, add_message: Callable[..., Communication], sessions: Any
 ) -> None:
     message = add_message()
     unknown = {
@@ -257,7 +235,7 @@ def test_sendgrid_unknown_messages_and_event_types_are_acknowledged_and_ignored(
 
     assert response.status_code == 200
     assert response.json() == {"received": 3, "applied": 0}
-    assert _reload(api_sessions, message.id).provider_status is None
+    assert _reload(sessions, message.id).provider_status is None
 
 
 @pytest.mark.parametrize(
@@ -292,7 +270,7 @@ class SendGridSigner:
 
 
 def test_sendgrid_signed_events_are_accepted_and_forged_ones_refused(
-    client_with: ClientFactory, add_message: Callable[..., Communication], api_sessions: Any
+    client_with: ClientFactory, add_message: Callable[..., Communication], sessions: Any
 ) -> None:
     signer = SendGridSigner()
     client = client_with(sendgrid_webhook_public_key=signer.public_key)
@@ -315,9 +293,9 @@ def test_sendgrid_signed_events_are_accepted_and_forged_ones_refused(
 
     assert [r.status_code for r in refused] == [401] * 4
     assert accepted.status_code == 200, accepted.text
-    row = _reload(api_sessions, message.id)
+    row = _reload(sessions, message.id)
     assert (row.delivered_at, row.provider_status) == (T0, "delivered")
-    assert _opt_outs(api_sessions, message.contact_id) == set()
+    assert _opt_outs(sessions, message.contact_id) == set()
 
 
 def test_webhooks_need_no_api_key(client_with: ClientFactory) -> None:
@@ -342,7 +320,7 @@ def _status(message: Communication, status: str, **extra: str) -> dict[str, str]
 
 
 def test_twilio_delivered_and_read_set_their_first_times(
-    client: TestClient, add_message: Callable[..., Communication], api_sessions: Any
+    client: TestClient, add_message: Callable[..., Communication], sessions: Any
 ) -> None:
     message = add_message("whatsapp")
 
@@ -350,9 +328,9 @@ def test_twilio_delivered_and_read_set_their_first_times(
         response = client.post(TWILIO_PATH, data=_status(message, status))
         assert response.json() == {"received": 1, "applied": 1}
         if status == "read":
-            after_read = _reload(api_sessions, message.id)
+            after_read = _reload(sessions, message.id)
 
-    row = _reload(api_sessions, message.id)
+    row = _reload(sessions, message.id)
     assert row.provider_status == "opened"
     assert row.delivered_at is not None and row.opened_at is not None
     assert row.delivered_at <= row.opened_at
@@ -363,35 +341,35 @@ def test_twilio_delivered_and_read_set_their_first_times(
 def test_twilio_21610_opts_the_contact_out_of_that_channel(
     client: TestClient,
     add_message: Callable[..., Communication],
-    api_sessions: sessionmaker[Session],
+    sessions: sessionmaker[Session],
     channel: str,
 ) -> None:
     message = add_message(channel)
 
     client.post(TWILIO_PATH, data=_status(message, "failed", ErrorCode="21610"))
 
-    row = _reload(api_sessions, message.id)
+    row = _reload(sessions, message.id)
     assert row.provider_status == "failed"
     assert row.error is not None and "21610" in row.error
-    assert _opt_outs(api_sessions, message.contact_id) == {Channel(channel)}
+    assert _opt_outs(sessions, message.contact_id) == {Channel(channel)}
 
 
 def test_twilio_undelivered_keeps_the_error_code_without_opting_out(
-    client: TestClient, add_message: Callable[..., Communication], api_sessions: Any
+    client: TestClient, add_message: Callable[..., Communication], sessions: Any
 ) -> None:
     message = add_message("sms")
 
     client.post(TWILIO_PATH, data=_status(message, "undelivered", ErrorCode="30003"))
     client.post(TWILIO_PATH, data=_status(message, "sent"))  # late, must not hide it
 
-    row = _reload(api_sessions, message.id)
+    row = _reload(sessions, message.id)
     assert row.provider_status == "undelivered"
     assert row.error == "Twilio undelivered (error 30003)"
-    assert _opt_outs(api_sessions, message.contact_id) == set()
+    assert _opt_outs(sessions, message.contact_id) == set()
 
 
 def test_twilio_matches_only_its_own_messages(
-    client: TestClient, add_message: Callable[..., Communication], api_sessions: Any
+    client: TestClient, add_message: Callable[..., Communication], sessions: Any
 ) -> None:
     email = add_message("email", provider_message_id="SMsame")
 
@@ -406,7 +384,7 @@ def test_twilio_matches_only_its_own_messages(
     for response in (unknown, other_provider, unknown_status):
         assert response.status_code == 200
         assert response.json()["applied"] == 0
-    assert _reload(api_sessions, email.id).delivered_at is None
+    assert _reload(sessions, email.id).delivered_at is None
 
 
 @pytest.mark.parametrize(
@@ -425,7 +403,7 @@ def _twilio_signature(url: str, params: dict[str, str], token: str = TWILIO_TOKE
 
 
 def test_twilio_signature_over_the_public_url_is_accepted_and_others_refused(
-    client_with: ClientFactory, add_message: Callable[..., Communication], api_sessions: Any
+    client_with: ClientFactory, add_message: Callable[..., Communication], sessions: Any
 ) -> None:
     client = client_with(twilio_auth_token=TWILIO_TOKEN, public_base_url=PUBLIC_BASE_URL + "/")
     message = add_message("sms")
@@ -447,7 +425,7 @@ def test_twilio_signature_over_the_public_url_is_accepted_and_others_refused(
 
     assert refused == [401] * 4
     assert accepted == 200
-    assert _reload(api_sessions, message.id).provider_status == "delivered"
+    assert _reload(sessions, message.id).provider_status == "delivered"
 
 
 def test_twilio_signature_covers_the_query_string(

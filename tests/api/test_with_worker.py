@@ -13,7 +13,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from rebook.core.contracts import Progress
-from tests.api.payloads import appointment_body
+from tests.support.payloads import appointment_body
 
 T = TypeVar("T")
 

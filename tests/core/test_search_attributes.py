@@ -10,7 +10,7 @@ import yaml
 from rebook.core import search_attributes as sa
 from rebook.core.contracts import SequenceState
 from rebook.core.domain import AppointmentStatus
-from tests.factories import T0, appointment
+from tests.support.factories import T0, appointment
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
 from rebook.db.models import Appointment
-from tests.db.seed import add_appointment, add_contact
+from tests.support.rows import add_appointment, add_contact
 
 INDIA = timezone(timedelta(hours=5, minutes=30))
 

@@ -1,7 +1,7 @@
 from rebook.core.domain import Channel, CommunicationStatus
 from rebook.delivery.in_app import InAppSender
 from rebook.delivery.outbox import OutboxSender
-from tests.delivery.messages import rendered
+from tests.support.messages import rendered
 
 
 def test_outbox_records_with_an_id_derived_from_the_idempotency_key(caplog):

@@ -7,7 +7,7 @@ from rebook.delivery.registry import build_senders
 from rebook.delivery.sendgrid_email import SendGridEmailSender
 from rebook.delivery.twilio_messaging import TwilioSmsSender, TwilioWhatsAppSender
 from rebook.settings import Settings
-from tests.delivery.messages import rendered
+from tests.support.messages import rendered
 
 NO_PROVIDERS: dict[str, Any] = {
     "sendgrid_api_key": None,

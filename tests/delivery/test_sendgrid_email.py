@@ -3,9 +3,8 @@ import pytest
 from rebook.core.domain import CommunicationStatus
 from rebook.core.ports import PermanentDeliveryError, TransientDeliveryError
 from rebook.delivery.sendgrid_email import SendGridEmailSender
-from tests.delivery.messages import rendered
-from tests.fakes import FakeSendGrid
-from tests.fakes.fixtures import SENDGRID_API_KEY
+from tests.support.fakes import SENDGRID_API_KEY, FakeSendGrid
+from tests.support.messages import rendered
 
 
 def sender_for(fake: FakeSendGrid) -> SendGridEmailSender:

@@ -5,9 +5,8 @@ import pytest
 from rebook.core.domain import Channel, CommunicationStatus
 from rebook.core.ports import PermanentDeliveryError, TransientDeliveryError
 from rebook.delivery.twilio_messaging import TwilioSmsSender, TwilioWhatsAppSender
-from tests.delivery.messages import rendered
-from tests.fakes import FakeTwilio
-from tests.fakes.fixtures import TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN
+from tests.support.fakes import TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, FakeTwilio
+from tests.support.messages import rendered
 
 SMS_FROM = "+15005550006"
 SERVICE_SID = "MG" + "1" * 32

@@ -1,48 +1,71 @@
-"""Writes the contact and appointment rows that communications and no-shows point at, for
-tests that run activities without going through the API."""
+"""Rows a test needs before what it tests: the contact and appointment that messages and
+no-shows point at (booked through AppointmentStore, as the API would), and a message
+draft to claim."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from rebook.core.contracts import AppointmentDetails
-from rebook.core.names import workflow_id_for
-from rebook.db.models import Appointment, Contact
+from rebook.core.domain import Channel, Recipient
+from rebook.core.ports import CommunicationDraft
+from rebook.core.records import AppointmentRecord
+from rebook.db.models import Contact
+from rebook.db.stores import AppointmentStore
+from tests.support.factories import appointment, contact
+
+STARTS_AT = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 
 
-def save_appointment(sessions: sessionmaker[Session], details: AppointmentDetails) -> None:
-    contact = details.contact
+def save_appointment(
+    sessions: sessionmaker[Session], details: AppointmentDetails
+) -> AppointmentRecord:
+    """Book details (and upsert its contact), as for a new create request."""
+    record = AppointmentStore(sessions).create(details, fingerprint="0" * 64)
+    assert record is not None, f"{details.external_id} was booked already"
+    return record
+
+
+def add_contact(sessions: sessionmaker[Session], contact_id: str = "ct_1") -> str:
+    """A contact with no appointment yet (and no address but the name)."""
     with sessions.begin() as session:
-        if session.get(Contact, contact.id) is None:
-            session.add(
-                Contact(
-                    id=contact.id,
-                    name=contact.name,
-                    email=contact.email,
-                    phone=contact.phone,
-                    whatsapp=contact.whatsapp,
-                    preferred_channel=(
-                        contact.preferred_channel.value if contact.preferred_channel else None
-                    ),
-                    timezone=contact.timezone,
-                )
-            )
-            session.flush()  # no ORM relationships, so insert the parent first
-        session.add(
-            Appointment(
-                id=details.appointment_id,
-                external_id=details.external_id,
-                request_fingerprint="0" * 64,
-                workflow_id=workflow_id_for(details.appointment_id),
-                contact_id=contact.id,
-                host_id=details.host.id,
-                host_name=details.host.name,
-                host_email=details.host.email,
-                kind=details.kind.value,
-                topic=details.topic,
-                starts_at=details.starts_at,
-                duration_minutes=details.duration_minutes,
-                reschedule_url=details.reschedule_url,
-                booked_via=details.booked_via.value,
-            )
-        )
+        session.add(Contact(id=contact_id, name="Ada Lovelace", timezone="Europe/London"))
+    return contact_id
+
+
+def add_appointment(
+    sessions: sessionmaker[Session], appointment_id: str = "apt_1", contact_id: str = "ct_1"
+) -> str:
+    details = appointment(
+        appointment_id=appointment_id,
+        external_id=f"ext-{appointment_id}",
+        starts_at=STARTS_AT,
+        contact=contact(id=contact_id),
+    )
+    save_appointment(sessions, details)
+    return appointment_id
+
+
+def draft(
+    key: str = "apt_1:reminder_email:2026-03-01T15:00:00+00:00:email",
+    *,
+    appointment_id: str = "apt_1",
+    contact_id: str = "ct_1",
+    channel: Channel = Channel.EMAIL,
+) -> CommunicationDraft:
+    return CommunicationDraft(
+        idempotency_key=key,
+        appointment_id=appointment_id,
+        contact_id=contact_id,
+        recipient=Recipient.CONTACT,
+        step="reminder_email",
+        template="reminder",
+        channel=channel,
+        variant="a",
+        to_address="ada@example.com",
+        subject="See you tomorrow",
+        body="Your demo is tomorrow at 15:00.",
+        scheduled_for=STARTS_AT - timedelta(days=1),
+    )

@@ -5,7 +5,6 @@ next channel, opt-outs are remembered."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -15,19 +14,15 @@ from temporalio.testing import WorkflowEnvironment
 from rebook.core.domain import EventType
 from rebook.delivery.registry import build_senders
 from rebook.settings import Settings
-from tests.factories import appointment
-from tests.fakes.fake_sendgrid import FakeSendGrid
-from tests.fakes.fake_twilio import FakeTwilio
-from tests.fakes.fixtures import (
+from tests.support.factories import appointment
+from tests.support.fakes import (
     SENDGRID_API_KEY,
     TWILIO_ACCOUNT_SID,
     TWILIO_AUTH_TOKEN,
-    fake_sendgrid,
-    fake_twilio,
+    FakeSendGrid,
+    FakeTwilio,
 )
-from tests.workflows.harness import Harness
-
-__all__ = ["fake_sendgrid", "fake_twilio"]  # fixtures used below
+from tests.support.harness import Harness, running
 
 
 @pytest.fixture
@@ -46,10 +41,8 @@ async def provider_harness(
         twilio_sms_from="+15005550006",
         twilio_whatsapp_from="+15005550007",
     )
-    h = Harness(env=time_skipping_env, sessions=sessions, senders=build_senders(settings))
-    with ThreadPoolExecutor(max_workers=8) as executor:
-        async with h.worker(executor):
-            yield h
+    async with running(Harness(time_skipping_env, sessions, build_senders(settings))) as h:
+        yield h
 
 
 async def test_rate_limited_send_is_retried_and_sent_once(

@@ -11,7 +11,7 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
-from tests.workflows.harness import HISTORIES_DIR
+from tests.support.harness import HISTORIES_DIR
 from workflows.appointment import AppointmentWorkflow
 
 HISTORY_FILES = sorted(HISTORIES_DIR.glob("*.json"))

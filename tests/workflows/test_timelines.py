@@ -11,8 +11,8 @@ from temporalio.client import WorkflowExecutionStatus
 from rebook.core.contracts import FollowUpPolicy, Progress
 from rebook.core.domain import AppointmentStatus, BookedVia, EventType
 from rebook.core.search_attributes import APPOINTMENT_STATUS, NO_SHOW_COUNT, RESCHEDULE_COUNT
-from tests.factories import appointment, contact
-from tests.workflows.harness import WITHOUT_QUIET_HOURS, Harness
+from tests.support.factories import appointment, contact
+from tests.support.harness import WITHOUT_QUIET_HOURS, Harness
 
 
 async def booked(harness: Harness, appointment_id: str, in_: timedelta, **changes):

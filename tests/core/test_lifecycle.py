@@ -3,7 +3,7 @@ from datetime import timedelta
 from rebook.core.contracts import FollowUpPolicy
 from rebook.core.domain import AppointmentStatus, EventType
 from rebook.core.lifecycle import apply_event
-from tests.factories import T0, appointment, event, state_for
+from tests.support.factories import T0, appointment, event, state_for
 
 POLICY = FollowUpPolicy(reschedule_limit=2)
 

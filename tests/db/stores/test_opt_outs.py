@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from rebook.core.domain import Channel
 from rebook.db.models import ContactOptOut
 from rebook.db.stores import CommunicationStore
-from tests.db.seed import add_contact
+from tests.support.rows import add_contact
 
 
 @pytest.fixture

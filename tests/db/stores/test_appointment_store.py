@@ -13,7 +13,7 @@ from rebook.core.domain import AppointmentStatus
 from rebook.core.ports import AppointmentLedger
 from rebook.db.models import Appointment
 from rebook.db.stores import AppointmentNotFound, AppointmentStore
-from tests.db.seed import STARTS_AT, add_appointment, add_contact
+from tests.support.rows import STARTS_AT, add_appointment, add_contact
 
 
 @pytest.fixture

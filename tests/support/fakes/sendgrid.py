@@ -5,7 +5,12 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from tests.fakes.http_server import FakeHttpServer, FakeResponse, RecordedRequest, ScriptedFailure
+from tests.support.fakes.http_server import (
+    FakeHttpServer,
+    FakeResponse,
+    RecordedRequest,
+    ScriptedFailure,
+)
 
 MAIL_SEND_PATH = "/v3/mail/send"
 

@@ -1,4 +1,6 @@
-"""A DeliveryRequest builder for message tests, on top of the shared factories."""
+"""Builders for a message at both ends of rendering: the DeliveryRequest a workflow step
+sends to the activity (for message and activity tests), and the RenderedMessage a sender
+receives (for sender tests). Valid by default; each test changes only what it tests."""
 
 from __future__ import annotations
 
@@ -7,8 +9,9 @@ from typing import Any
 
 from rebook.core.contracts import AppointmentDetails, DeliveryRequest, ExperimentAssignment
 from rebook.core.domain import Channel, Recipient
+from rebook.core.ports import RenderedMessage
 from rebook.core.steps import Template
-from tests.factories import appointment
+from tests.support.factories import appointment
 
 BRAND = "Acme"
 
@@ -34,5 +37,19 @@ def delivery(
         recipient=Recipient.HOST if template in HOST_TEMPLATES else Recipient.CONTACT,
         scheduled_for=details.starts_at,
         appointment=details,
+    )
+    return replace(base, **changes)
+
+
+def rendered(channel: Channel = Channel.EMAIL, **changes: Any) -> RenderedMessage:
+    base = RenderedMessage(
+        idempotency_key=f"apt_1:reminder_24h@2026-12-03T09:00:00+00:00:{channel.value}",
+        channel=channel,
+        to_address="ada@example.com" if channel is Channel.EMAIL else "+447700900123",
+        subject="Your demo is tomorrow",
+        body="Hi Ada, see you tomorrow at 09:00.",
+        html_body="<p>Hi Ada, see you tomorrow at 09:00.</p>" if channel is Channel.EMAIL else None,
+        to_name="Ada Lovelace",
+        contact_id="con_1",
     )
     return replace(base, **changes)

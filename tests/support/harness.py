@@ -1,19 +1,19 @@
 """Runs the real AppointmentWorkflow and its real activities against the time-skipping
-Temporal server, a migrated SQLite database and chosen channel senders, and reads back what
-was sent."""
+Temporal server, a migrated database and chosen channel senders, and reads back what was
+sent."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
@@ -28,29 +28,20 @@ from rebook.core.contracts import (
 from rebook.core.domain import Channel, EventType
 from rebook.core.names import EVENT_SIGNAL, PROGRESS_QUERY, workflow_id_for
 from rebook.core.ports import ChannelSender
-from rebook.db.models import Communication
+from rebook.core.records import CommunicationRecord
+from rebook.db.stores import CommunicationStore
+from rebook.delivery.in_app import InAppSender
+from rebook.delivery.outbox import OutboxSender
 from tests.support.rows import save_appointment
 from worker import ActivityBundle, activities_on, build_worker
 from workflows.appointment import AppointmentWorkflow
 
-HISTORIES_DIR = Path(__file__).parent / "histories"
+HISTORIES_DIR = Path(__file__).resolve().parents[1] / "workflows" / "histories"
 
 # The time-skipping server's clock is shared by the whole session and ends up at any hour,
 # so scenarios that assert exact follow-up times switch quiet hours off; the quiet-hours
 # test turns them on with a timezone it chooses.
 WITHOUT_QUIET_HOURS = FollowUpPolicy(quiet_hours_start_h=0, quiet_hours_end_h=0)
-
-
-@dataclass
-class Sent:
-    step: str
-    template: str
-    channel: str
-    recipient: str
-    status: str
-    scheduled_for: datetime
-    body: str
-    subject: str
 
 
 @dataclass
@@ -121,26 +112,29 @@ class Harness:
             )
             index += 1
 
-    def sent(self, appointment_id: str) -> list[Sent]:
-        with self.sessions() as session:
-            rows = session.scalars(
-                select(Communication)
-                .where(Communication.appointment_id == appointment_id)
-                .order_by(Communication.scheduled_for, Communication.created_at)
-            ).all()
-            return [
-                Sent(
-                    step=r.step,
-                    template=r.template,
-                    channel=r.channel,
-                    recipient=r.recipient,
-                    status=r.status,
-                    scheduled_for=r.scheduled_for,
-                    body=r.body,
-                    subject=r.subject,
-                )
-                for r in rows
-            ]
+    def sent(self, appointment_id: str) -> list[CommunicationRecord]:
+        """Every message of the appointment, in the order they were due."""
+        records = CommunicationStore(self.sessions).for_appointment(appointment_id)
+        return sorted(records, key=lambda r: (r.scheduled_for, r.created_at))
 
     def steps_sent(self, appointment_id: str) -> list[tuple[str, str]]:
         return [(s.step, s.channel) for s in self.sent(appointment_id)]
+
+
+def outbox_senders() -> dict[Channel, ChannelSender]:
+    """Every channel recorded in the embedded outbox (in-app: the inbox), as with no
+    provider configured."""
+    return {
+        Channel.EMAIL: OutboxSender(Channel.EMAIL),
+        Channel.SMS: OutboxSender(Channel.SMS),
+        Channel.WHATSAPP: OutboxSender(Channel.WHATSAPP),
+        Channel.IN_APP: InAppSender(),
+    }
+
+
+@contextlib.asynccontextmanager
+async def running(harness: Harness) -> AsyncIterator[Harness]:
+    """The harness with its worker polling, stopped afterwards."""
+    with ThreadPoolExecutor(max_workers=8) as executor:
+        async with harness.worker(executor):
+            yield harness

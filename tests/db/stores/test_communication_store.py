@@ -14,7 +14,7 @@ from rebook.core.domain import CommunicationStatus
 from rebook.core.ports import Claim, CommunicationLedger, ProviderReceipt
 from rebook.db.models import Communication
 from rebook.db.stores import CommunicationNotFound, CommunicationStore
-from tests.db.seed import add_appointment, add_contact, draft
+from tests.support.rows import add_appointment, add_contact, draft
 
 SUCCESS_STATUSES = [
     CommunicationStatus.SENT,

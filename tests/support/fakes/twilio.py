@@ -10,7 +10,12 @@ import uuid
 from email.utils import formatdate
 from typing import Any
 
-from tests.fakes.http_server import FakeHttpServer, FakeResponse, RecordedRequest, ScriptedFailure
+from tests.support.fakes.http_server import (
+    FakeHttpServer,
+    FakeResponse,
+    RecordedRequest,
+    ScriptedFailure,
+)
 
 _MESSAGES_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<sid>AC\w+)/Messages\.json$")
 

@@ -9,8 +9,8 @@ import pytest
 from rebook.core.domain import Channel
 from rebook.core.messages import render_message
 from rebook.core.steps import Template
-from tests.factories import appointment, contact
-from tests.messages.delivery import BRAND, delivery
+from tests.support.factories import appointment, contact
+from tests.support.messages import BRAND, delivery
 
 DEC_1_15_UTC = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
 
@@ -106,7 +106,7 @@ def test_host_alert_tells_the_host_who_how_often_and_when() -> None:
 def test_whatsapp_template_variables_follow_the_documented_contract() -> None:
     from rebook.core.messages import whatsapp_template_variables
     from rebook.core.steps import Template
-    from tests.factories import appointment, contact
+    from tests.support.factories import appointment, contact
 
     details = appointment(
         contact=contact(name="Ada Lovelace", timezone="Europe/Berlin"),

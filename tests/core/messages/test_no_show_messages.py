@@ -7,8 +7,8 @@ import pytest
 from rebook.core.domain import AppointmentKind, Channel
 from rebook.core.messages import render_message
 from rebook.core.steps import Template
-from tests.factories import appointment
-from tests.messages.delivery import BRAND, delivery
+from tests.support.factories import appointment
+from tests.support.messages import BRAND, delivery
 
 NO_SHOW_TEMPLATES = [
     Template.NO_SHOW_FOLLOWUP,

@@ -10,8 +10,8 @@ import pytest
 from rebook.core.domain import AppointmentKind, Channel
 from rebook.core.messages import render_message
 from rebook.core.steps import Template
-from tests.factories import appointment
-from tests.messages.delivery import BRAND, HOST_TEMPLATES, delivery
+from tests.support.factories import appointment
+from tests.support.messages import BRAND, HOST_TEMPLATES, delivery
 
 CONTACT_TEMPLATES = [t for t in Template if t not in HOST_TEMPLATES]
 LEFTOVER_PLACEHOLDER = re.compile(r"\{[a-z_]*\}")

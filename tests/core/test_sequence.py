@@ -4,7 +4,7 @@ from rebook.core.contracts import FollowUpPolicy
 from rebook.core.domain import AppointmentStatus, BookedVia, Channel
 from rebook.core.sequence import pending, plan, step_key
 from rebook.core.steps import Step, Template
-from tests.factories import T0, appointment, contact, state_for
+from tests.support.factories import T0, appointment, contact, state_for
 
 POLICY = FollowUpPolicy()
 
