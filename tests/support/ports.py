@@ -1,0 +1,140 @@
+"""In-memory implementations of the ports (rebook.core.ports), so activity logic can be
+tested without a database or a provider. They keep the ports' contracts (claim transitions,
+idempotent no-shows and opt-outs); the SQL stores and real senders are tested against the
+same contracts in tests/db and tests/delivery.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+from rebook.core.contracts import NoShowRecord, Progress
+from rebook.core.domain import Channel, CommunicationStatus
+from rebook.core.ports import (
+    Claim,
+    CommunicationDraft,
+    PermanentDeliveryError,
+    ProviderReceipt,
+    RenderedMessage,
+    TransientDeliveryError,
+)
+from rebook.core.records import CommunicationRecord
+
+T_RECORDED = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@dataclass
+class InMemoryCommunicationLedger:
+    """CommunicationLedger over a dict keyed by idempotency key."""
+
+    messages: dict[str, CommunicationRecord] = field(default_factory=dict)
+    opt_outs: dict[tuple[str, Channel], str] = field(default_factory=dict)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def claim(self, draft: CommunicationDraft) -> Claim:
+        existing = self.messages.get(draft.idempotency_key)
+        if existing is None:
+            record = CommunicationRecord(
+                id=f"com_{next(self._ids)}",
+                idempotency_key=draft.idempotency_key,
+                appointment_id=draft.appointment_id,
+                contact_id=draft.contact_id,
+                recipient=draft.recipient,
+                step=draft.step,
+                template=draft.template,
+                channel=draft.channel,
+                variant=draft.variant,
+                status=CommunicationStatus.SENDING,
+                to_address=draft.to_address,
+                subject=draft.subject,
+                body=draft.body,
+                provider=None,
+                provider_message_id=None,
+                error=None,
+                attempts=1,
+                scheduled_for=draft.scheduled_for,
+                sent_at=None,
+                read_at=None,
+                created_at=T_RECORDED,
+            )
+            return Claim(self._save(record), must_send=True)
+        if existing.status is CommunicationStatus.RETRYING:
+            retried = replace(
+                existing, status=CommunicationStatus.SENDING, attempts=existing.attempts + 1
+            )
+            return Claim(self._save(retried), must_send=True)
+        if existing.status is CommunicationStatus.SENDING:
+            return Claim(
+                self._save(replace(existing, status=CommunicationStatus.UNCONFIRMED)),
+                must_send=False,
+            )
+        return Claim(existing, must_send=False)
+
+    def complete(self, communication_id: str, receipt: ProviderReceipt) -> CommunicationRecord:
+        assert receipt.status.is_success, receipt.status
+        return self._save(
+            replace(
+                self._by_id(communication_id),
+                status=receipt.status,
+                provider=receipt.provider,
+                provider_message_id=receipt.provider_message_id,
+                error=None,
+                sent_at=T_RECORDED,
+            )
+        )
+
+    def fail(
+        self, communication_id: str, error: str, status: CommunicationStatus
+    ) -> CommunicationRecord:
+        assert not status.is_success, status
+        return self._save(replace(self._by_id(communication_id), status=status, error=error))
+
+    def opted_out_channels(self, contact_id: str) -> set[Channel]:
+        return {channel for contact, channel in self.opt_outs if contact == contact_id}
+
+    def record_opt_out(self, contact_id: str, channel: Channel, reason: str) -> None:
+        self.opt_outs.setdefault((contact_id, channel), reason)
+
+    def _by_id(self, communication_id: str) -> CommunicationRecord:
+        [record] = [r for r in self.messages.values() if r.id == communication_id]
+        return record
+
+    def _save(self, record: CommunicationRecord) -> CommunicationRecord:
+        self.messages[record.idempotency_key] = record
+        return record
+
+
+@dataclass
+class InMemoryAppointmentLedger:
+    """AppointmentLedger over a dict of no-shows and the last progress per appointment."""
+
+    appointment_ids: set[str] = field(default_factory=set)
+    no_shows: dict[str, NoShowRecord] = field(default_factory=dict)
+    progress: dict[str, Progress] = field(default_factory=dict)
+
+    def record_no_show(self, record: NoShowRecord) -> int:
+        self.no_shows.setdefault(record.occurrence_key, record)
+        return sum(1 for r in self.no_shows.values() if r.contact_id == record.contact_id)
+
+    def record_status(self, progress: Progress) -> None:
+        if progress.appointment_id not in self.appointment_ids:
+            raise LookupError(progress.appointment_id)
+        self.progress[progress.appointment_id] = progress
+
+
+@dataclass
+class RecordingSender:
+    """ChannelSender that keeps what it was given. Scripted failures (exceptions to raise)
+    are used up first, one per send."""
+
+    provider: str = "recording"
+    sent: list[RenderedMessage] = field(default_factory=list)
+    failures: list[TransientDeliveryError | PermanentDeliveryError] = field(default_factory=list)
+
+    def send(self, message: RenderedMessage) -> ProviderReceipt:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append(message)
+        return ProviderReceipt(self.provider, f"msg-{len(self.sent)}", CommunicationStatus.SENT)
