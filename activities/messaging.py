@@ -21,13 +21,12 @@ from rebook.core.domain import Channel, CommunicationStatus, Recipient
 from rebook.core.messages import MessageContent, render_message, whatsapp_template_variables
 from rebook.core.ports import (
     ChannelSender,
-    CommunicationDraft,
     CommunicationLedger,
     PermanentDeliveryError,
     RenderedMessage,
     TransientDeliveryError,
 )
-from rebook.core.records import CommunicationRecord
+from rebook.core.records import CommunicationDraft, CommunicationRecord
 
 # ApplicationError types the workflow matches on. The first two are non-retryable: the
 # workflow moves on to the contact's next channel; the third is retried with backoff.

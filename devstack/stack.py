@@ -50,6 +50,25 @@ def say(name: str, line: str) -> None:
         print(f"{name:>8} | {line}", flush=True)
 
 
+def spawn(argv: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+    """Start argv in the repository root, stdout and stderr merged into one text pipe.
+
+    In its own session: a terminal Ctrl-C reaches only the supervisor, which decides the
+    stop order.
+    """
+    return subprocess.Popen(
+        argv,
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+        start_new_session=True,
+    )
+
+
 class Child:
     """One subprocess whose merged stdout/stderr is streamed with a name prefix."""
 
@@ -57,18 +76,7 @@ class Child:
         self, name: str, argv: list[str], env: dict[str, str], registry: list[Child]
     ) -> None:
         self.name = name
-        # Own session: a terminal Ctrl-C reaches only us, so we decide the stop order.
-        self.proc = subprocess.Popen(
-            argv,
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            errors="replace",
-            start_new_session=True,
-        )
+        self.proc = spawn(argv, env)
         registry.append(self)  # at once, so a signal arriving next cannot orphan it
         say("devstack", f"started {name} (pid {self.proc.pid})")
         self._pump = threading.Thread(target=self._stream, daemon=True)

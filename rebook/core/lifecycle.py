@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from rebook.core.contracts import AppointmentEvent, FollowUpPolicy, SequenceState
+from rebook.core.contracts import AppointmentEvent, FollowUpPolicy, Progress, SequenceState
 from rebook.core.domain import AppointmentStatus, EventType
+from rebook.core.shapes import same_fields
 
 # Event ids remembered for de-duplication; bounded so state stays small across
 # continue-as-new. Platforms retry within minutes, not after hundreds of later events.
@@ -72,6 +73,14 @@ def apply_event(
     return Decision(
         True, "cancelled: notice goes out, sequence stops", send_cancellation_notice=True
     )
+
+
+def reopened(progress: Progress, at: datetime) -> SequenceState:
+    """The state a closed (lost or expired) appointment restarts from when the platform
+    reschedules it: scheduled again at its last slot, its counts and flag kept, armed now.
+    The reschedule itself is then applied as the new run's first event, by the same rule
+    as for a running appointment (apply_event)."""
+    return same_fields(SequenceState, progress, status=AppointmentStatus.SCHEDULED, armed_at=at)
 
 
 def _about_an_earlier_slot(state: SequenceState, event: AppointmentEvent) -> bool:

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Protocol
 
 from rebook.core.contracts import NoShowRecord, Progress
-from rebook.core.domain import Channel, CommunicationStatus, Recipient
-from rebook.core.records import CommunicationRecord
+from rebook.core.domain import Channel, CommunicationStatus
+from rebook.core.records import CommunicationDraft, CommunicationRecord
 
 
 @dataclass(frozen=True)
@@ -63,24 +62,6 @@ class ChannelSender(Protocol):
     def send(self, message: RenderedMessage) -> ProviderReceipt:
         """Deliver or raise TransientDeliveryError / PermanentDeliveryError."""
         ...
-
-
-@dataclass(frozen=True)
-class CommunicationDraft:
-    """A rendered message about to be claimed (see CommunicationLedger.claim)."""
-
-    idempotency_key: str
-    appointment_id: str
-    contact_id: str
-    recipient: Recipient
-    step: str
-    template: str
-    channel: Channel
-    variant: str
-    to_address: str
-    subject: str
-    body: str
-    scheduled_for: datetime
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """What the stores hand back: frozen snapshots of stored rows, never ORM objects.
 
 A "record" is what the database knows about something, composed from the core concepts
-rather than repeating their fields. Pure module.
+rather than repeating their fields. A "draft" is a message before it is stored. Pure module.
 """
 
 from __future__ import annotations
@@ -26,10 +26,9 @@ class AppointmentRecord:
 
 
 @dataclass(frozen=True)
-class CommunicationRecord:
-    """One message: sent, recorded in the outbox, delivered in-app, skipped or failed."""
+class CommunicationDraft:
+    """A rendered message about to be claimed (rebook.core.ports.CommunicationLedger)."""
 
-    id: str
     idempotency_key: str
     appointment_id: str
     contact_id: str
@@ -38,15 +37,23 @@ class CommunicationRecord:
     template: str
     channel: Channel
     variant: str
-    status: CommunicationStatus
     to_address: str
     subject: str
     body: str
+    scheduled_for: datetime
+
+
+@dataclass(frozen=True)
+class CommunicationRecord(CommunicationDraft):
+    """One stored message, the draft plus what became of it: sent, recorded in the outbox,
+    delivered in-app, skipped or failed."""
+
+    id: str
+    status: CommunicationStatus
     provider: str | None
     provider_message_id: str | None
     error: str | None
     attempts: int
-    scheduled_for: datetime
     sent_at: datetime | None
     read_at: datetime | None  # in-app inbox
     created_at: datetime

@@ -19,6 +19,7 @@ from rebook.core.channels import (
 from rebook.core.contracts import AppointmentDetails, FollowUpPolicy, Progress, SequenceState
 from rebook.core.domain import AppointmentStatus, Channel, Recipient
 from rebook.core.rules import zone_or_utc
+from rebook.core.shapes import same_fields
 from rebook.core.steps import Step, Template
 
 
@@ -81,14 +82,10 @@ def progress_of(
 ) -> Progress:
     """The appointment's Progress, given the steps still pending (the first is next)."""
     nxt = upcoming[0] if upcoming else None
-    return Progress(
+    return same_fields(
+        Progress,
+        state,
         appointment_id=appointment.appointment_id,
-        status=state.status,
-        starts_at=state.starts_at,
-        no_show_count=state.no_show_count,
-        contact_no_show_total=state.contact_no_show_total,
-        reschedule_count=state.reschedule_count,
-        flagged=state.flagged,
         next_step=nxt.step.value if nxt else None,
         next_step_at=nxt.due_at if nxt else None,
     )

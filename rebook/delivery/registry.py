@@ -7,6 +7,7 @@ service runs (and records every message) with no provider accounts at all.
 from __future__ import annotations
 
 import logging
+from typing import TypedDict
 
 from rebook.core.domain import Channel
 from rebook.core.ports import ChannelSender
@@ -49,14 +50,10 @@ def _sms_sender(settings: Settings) -> ChannelSender:
             "TWILIO_MESSAGING_SERVICE_SID: SMS goes to the outbox"
         )
         return OutboxSender(Channel.SMS)
-    sid, token = _twilio_credentials(settings)
     return TwilioSmsSender(
-        sid,
-        token,
+        **_twilio_account(settings),
         from_number=settings.twilio_sms_from,
         messaging_service_sid=settings.twilio_messaging_service_sid,
-        base_url=settings.twilio_base_url,
-        status_callback=settings.twilio_status_callback_url,
     )
 
 
@@ -68,17 +65,26 @@ def _whatsapp_sender(settings: Settings) -> ChannelSender:
             "Twilio credentials are set but not TWILIO_WHATSAPP_FROM: WhatsApp goes to the outbox"
         )
         return OutboxSender(Channel.WHATSAPP)
-    sid, token = _twilio_credentials(settings)
     return TwilioWhatsAppSender(
-        sid,
-        token,
+        **_twilio_account(settings),
         from_number=settings.twilio_whatsapp_from,
         content_sids=settings.twilio_whatsapp_content_sids,
-        base_url=settings.twilio_base_url,
-        status_callback=settings.twilio_status_callback_url,
     )
 
 
-def _twilio_credentials(settings: Settings) -> tuple[str, str]:
+class _TwilioAccount(TypedDict):
+    account_sid: str
+    auth_token: str
+    base_url: str | None
+    status_callback: str | None
+
+
+def _twilio_account(settings: Settings) -> _TwilioAccount:
+    """What SMS and WhatsApp senders share: the account and where Twilio calls back."""
     assert settings.twilio_account_sid and settings.twilio_auth_token  # twilio_enabled
-    return settings.twilio_account_sid, settings.twilio_auth_token
+    return _TwilioAccount(
+        account_sid=settings.twilio_account_sid,
+        auth_token=settings.twilio_auth_token,
+        base_url=settings.twilio_base_url,
+        status_callback=settings.twilio_status_callback_url,
+    )

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from rebook.core.contracts import AppointmentEvent, SequenceState
+from rebook.core.contracts import AppointmentEvent
 from rebook.core.domain import AppointmentStatus, EventType
+from rebook.core.lifecycle import reopened
 from rebook.core.records import AppointmentRecord
 from rebook.db.stores import AppointmentStore
 from rebook.services.blocking import in_thread
@@ -88,14 +89,5 @@ class EventService:
         """Reopen the closed appointment at its old slot with the reschedule as its first
         event. The workflow applies it exactly as it would while running (count, limit and
         flag, fresh confirmation and reminders), so that rule lives in one place."""
-        progress = record.progress
-        reopened = SequenceState(
-            status=AppointmentStatus.SCHEDULED,
-            starts_at=progress.starts_at,
-            armed_at=event.received_at,
-            no_show_count=progress.no_show_count,
-            contact_no_show_total=progress.contact_no_show_total,
-            reschedule_count=progress.reschedule_count,
-            flagged=progress.flagged,
-        )
-        await self._workflows.start_new_run(record.details, reopened, first_event=event)
+        state = reopened(record.progress, at=event.received_at)
+        await self._workflows.start_new_run(record.details, state, first_event=event)

@@ -38,15 +38,14 @@ def test_status_is_mirrored_onto_the_appointment(
     sessions: sessionmaker[Session], seeded_appointment: AppointmentDetails
 ):
     activities = RecordActivities(AppointmentStore(sessions))
+    after_the_miss = seeded_appointment.starts_at + timedelta(hours=4)
     update = Progress(
-        appointment_id=seeded_appointment.appointment_id,
-        status=AppointmentStatus.MISSED,
-        starts_at=seeded_appointment.starts_at,
+        seeded_appointment.appointment_id,
+        AppointmentStatus.MISSED,
+        seeded_appointment.starts_at,
         no_show_count=1,
-        reschedule_count=0,
-        flagged=False,
         next_step="no_show_nudge",
-        next_step_at=seeded_appointment.starts_at + timedelta(hours=4),
+        next_step_at=after_the_miss,
     )
 
     ack = ActivityEnvironment().run(activities.record_status, update)

@@ -6,15 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 
 import httpx
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client, WorkflowExecutionStatus
 
 from rebook.core import search_attributes as sa
 from rebook.core.names import workflow_id_for
-from rebook.db.models import Appointment, Contact
+from rebook.db.models import Contact
 from rebook.settings import Settings
 from tests.support.payloads import BOOKED_OFFSET, appointment_body, with_contact
+from tests.support.rows import appointment_ids_for
 
 
 async def test_create_starts_the_workflow(
@@ -59,13 +59,7 @@ async def test_same_body_twice_is_one_appointment_and_one_workflow(
     handle = temporal_client.get_workflow_handle(first.json()["workflow_id"])
     runs = [run async for run in temporal_client.list_workflows(f"WorkflowId = '{handle.id}'")]
     assert len(runs) == 1
-    with sessions() as session:
-        count = session.scalar(
-            select(func.count())
-            .select_from(Appointment)
-            .where(Appointment.external_id == body["external_id"])
-        )
-    assert count == 1
+    assert len(appointment_ids_for(sessions, body["external_id"])) == 1
 
 
 async def test_same_external_id_with_another_body_is_409(api_client: httpx.AsyncClient) -> None:
@@ -116,11 +110,7 @@ async def test_temporal_outage_keeps_the_row_and_the_retry_starts_the_workflow(
     failed = await down_api_client.post("/v1/appointments", json=body)
 
     assert failed.status_code == 503
-    with sessions() as session:
-        row = session.scalars(
-            select(Appointment).where(Appointment.external_id == body["external_id"])
-        ).one()
-        appointment_id = row.id
+    [appointment_id] = appointment_ids_for(sessions, body["external_id"])
 
     retried = await api_client.post("/v1/appointments", json=body)
 

@@ -56,6 +56,19 @@ def _insert(sessions: sessionmaker[Session], *rows: Communication) -> None:
         session.commit()
 
 
+async def _booked_in_app_with(
+    api_client: httpx.AsyncClient, sessions: sessionmaker[Session], *channels: str
+) -> tuple[dict[str, Any], str]:
+    """An appointment booked through the app, with messages 1..n on these channels; and
+    its contact's id."""
+    appointment = await _create(api_client, booked_via="app")
+    _insert(
+        sessions,
+        *(_communication(appointment, n, channel=c) for n, c in enumerate(channels, start=1)),
+    )
+    return appointment, appointment["contact"]["id"]
+
+
 async def test_communications_are_listed_oldest_first_with_every_field(
     api_client: httpx.AsyncClient, sessions: sessionmaker[Session]
 ) -> None:
@@ -109,14 +122,7 @@ async def test_appointment_detail_includes_communications_and_falls_back_to_the_
 async def test_inbox_lists_in_app_messages_newest_first_and_marks_read(
     api_client: httpx.AsyncClient, sessions: sessionmaker[Session]
 ) -> None:
-    appointment = await _create(api_client, booked_via="app")
-    contact_id = appointment["contact"]["id"]
-    _insert(
-        sessions,
-        _communication(appointment, 1, channel="in_app"),
-        _communication(appointment, 2, channel="email"),
-        _communication(appointment, 3, channel="in_app"),
-    )
+    _, contact_id = await _booked_in_app_with(api_client, sessions, "in_app", "email", "in_app")
 
     inbox = await api_client.get(f"/v1/contacts/{contact_id}/inbox")
 
@@ -142,13 +148,7 @@ async def test_inbox_lists_in_app_messages_newest_first_and_marks_read(
 async def test_marking_read_is_404_for_another_contact_or_a_non_inbox_message(
     api_client: httpx.AsyncClient, sessions: sessionmaker[Session]
 ) -> None:
-    appointment = await _create(api_client, booked_via="app")
-    contact_id = appointment["contact"]["id"]
-    _insert(
-        sessions,
-        _communication(appointment, 1, channel="in_app"),
-        _communication(appointment, 2, channel="email"),
-    )
+    appointment, contact_id = await _booked_in_app_with(api_client, sessions, "in_app", "email")
     in_app, email = f"com_{appointment['id']}_1", f"com_{appointment['id']}_2"
     other = await _create(api_client)
 

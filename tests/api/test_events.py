@@ -24,6 +24,7 @@ from rebook.core import search_attributes as sa
 from rebook.core.names import workflow_id_for
 from rebook.db.models import Appointment, AppointmentEventRow
 from tests.support.payloads import appointment_body, future_iso
+from tests.support.rows import appointment_ids_for
 
 
 async def _create(api_client: httpx.AsyncClient, **changes: Any) -> dict[str, Any]:
@@ -216,7 +217,7 @@ async def test_event_starts_a_workflow_the_create_never_got_started(
     body = appointment_body()
     assert (await down_api_client.post("/v1/appointments", json=body)).status_code == 503
     # The platform never retried the create, but it knows the appointment from elsewhere.
-    fetched = _appointment_id_for(sessions, body["external_id"])
+    [fetched] = appointment_ids_for(sessions, body["external_id"])
 
     response = await api_client.post(
         f"/v1/appointments/{fetched}/events", json={"type": "missed", "event_id": "m-1"}
@@ -243,10 +244,3 @@ async def test_event_while_temporal_is_down_is_503_and_kept_for_the_retry(
     assert (failed.status_code, retried.status_code) == (503, 202)
     assert _stored_events(sessions, created["id"]) == ["during-outage"]
     assert await _signal_count(temporal_client, created["workflow_id"]) == 1
-
-
-def _appointment_id_for(sessions: sessionmaker[Session], external_id: str) -> str:
-    with sessions() as session:
-        return session.scalars(
-            select(Appointment.id).where(Appointment.external_id == external_id)
-        ).one()

@@ -103,17 +103,6 @@ BAD_APPOINTMENTS: list[tuple[str, dict[str, Any], list[Any]]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("body", "loc"),
-    [pytest.param(body, loc, id=name) for name, body, loc in BAD_APPOINTMENTS],
-)
-def test_bad_appointment_is_422_naming_the_field(
-    sync_api_client: TestClient, body: dict[str, Any], loc: list[Any]
-) -> None:
-    response = sync_api_client.post("/v1/appointments", json=body)
-    assert loc in _locs(response)
-
-
 def test_missing_contact_field_is_named(sync_api_client: TestClient) -> None:
     body = appointment_body()
     del body["contact"]["timezone"]
@@ -169,14 +158,19 @@ BAD_EVENTS: list[tuple[str, dict[str, Any], list[Any]]] = [
 ]
 
 
+BAD_INPUT = [("/v1/appointments", *case) for case in BAD_APPOINTMENTS] + [
+    ("/v1/appointments/apt_whatever/events", *case) for case in BAD_EVENTS
+]
+
+
 @pytest.mark.parametrize(
-    ("body", "loc"),
-    [pytest.param(body, loc, id=name) for name, body, loc in BAD_EVENTS],
+    ("path", "body", "loc"),
+    [pytest.param(path, body, loc, id=name) for path, name, body, loc in BAD_INPUT],
 )
-def test_bad_event_is_422_naming_the_field(
-    sync_api_client: TestClient, body: dict[str, Any], loc: list[Any]
+def test_bad_input_is_422_naming_the_field(
+    sync_api_client: TestClient, path: str, body: dict[str, Any], loc: list[Any]
 ) -> None:
-    response = sync_api_client.post("/v1/appointments/apt_whatever/events", json=body)
+    response = sync_api_client.post(path, json=body)
     assert loc in _locs(response)
 
 

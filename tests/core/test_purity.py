@@ -18,9 +18,11 @@ ALLOWED_THIRD_PARTY = {"temporalio"}
 
 
 def _imported_modules(path: Path) -> list[str]:
+    """Every module the file imports at run time (imports only type checkers see, under
+    `if TYPE_CHECKING:`, never execute)."""
     tree = ast.parse(path.read_text(), filename=str(path))
     names: list[str] = []
-    for node in ast.walk(tree):
+    for node in _runtime_nodes(tree):
         if isinstance(node, ast.Import):
             names.extend(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -28,6 +30,14 @@ def _imported_modules(path: Path) -> list[str]:
             assert node.module is not None
             names.append(node.module)
     return names
+
+
+def _runtime_nodes(node: ast.AST) -> list[ast.AST]:
+    type_checking_only = isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+    if type_checking_only:
+        assert isinstance(node, ast.If)
+        return [n for child in node.orelse for n in _runtime_nodes(child)]
+    return [node, *(n for child in ast.iter_child_nodes(node) for n in _runtime_nodes(child))]
 
 
 def _allowed(module: str) -> bool:

@@ -24,7 +24,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from devstack.stack import spawn
+
 WAIT_S = 90.0
 PROVIDER_ENV = ("SENDGRID_API_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
 
@@ -92,17 +93,8 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         API_HOST="127.0.0.1",
         API_PORT=str(api_port),
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "devstack"],
-        cwd=ROOT,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        errors="replace",
-        start_new_session=True,
-    )
+    # Started as `make run` starts it, in its own session so the test signals it alone.
+    proc = spawn([sys.executable, "-m", "devstack"], env)
     stack = Stack(proc, f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{ui_port}")
 
     def drain() -> None:  # keeps the pipe from filling up and blocking the stack

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import AsyncIterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from rebook.core.records import CommunicationRecord
 from rebook.db.stores import CommunicationStore
 from rebook.delivery.in_app import InAppSender
 from rebook.delivery.outbox import OutboxSender
+from tests.support.factories import appointment
 from tests.support.rows import save_appointment
 from worker import ActivityBundle, activities_on, build_worker
 from workflows.appointment import AppointmentWorkflow
@@ -63,6 +64,17 @@ class Harness:
 
     async def now(self) -> datetime:
         return await self.env.get_current_time()
+
+    async def booked(
+        self, appointment_id: str, in_: timedelta, **changes: Any
+    ) -> AppointmentDetails:
+        """An appointment starting `in_` from the test server's now."""
+        return appointment(
+            appointment_id=appointment_id,
+            external_id=f"ext-{appointment_id}",
+            starts_at=await self.now() + in_,
+            **changes,
+        )
 
     async def start(
         self, details: AppointmentDetails, policy: FollowUpPolicy | None = None

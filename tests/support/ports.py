@@ -7,20 +7,19 @@ same contracts in tests/db and tests/delivery.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 
 from rebook.core.contracts import NoShowRecord, Progress
 from rebook.core.domain import Channel, CommunicationStatus
 from rebook.core.ports import (
     Claim,
-    CommunicationDraft,
     PermanentDeliveryError,
     ProviderReceipt,
     RenderedMessage,
     TransientDeliveryError,
 )
-from rebook.core.records import CommunicationRecord
+from rebook.core.records import CommunicationDraft, CommunicationRecord
 
 T_RECORDED = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -37,24 +36,13 @@ class InMemoryCommunicationLedger:
         existing = self.messages.get(draft.idempotency_key)
         if existing is None:
             record = CommunicationRecord(
+                **asdict(draft),
                 id=f"com_{next(self._ids)}",
-                idempotency_key=draft.idempotency_key,
-                appointment_id=draft.appointment_id,
-                contact_id=draft.contact_id,
-                recipient=draft.recipient,
-                step=draft.step,
-                template=draft.template,
-                channel=draft.channel,
-                variant=draft.variant,
                 status=CommunicationStatus.SENDING,
-                to_address=draft.to_address,
-                subject=draft.subject,
-                body=draft.body,
                 provider=None,
                 provider_message_id=None,
                 error=None,
                 attempts=1,
-                scheduled_for=draft.scheduled_for,
                 sent_at=None,
                 read_at=None,
                 created_at=T_RECORDED,

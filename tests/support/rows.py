@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from rebook.core.contracts import AppointmentDetails
 from rebook.core.domain import Channel, Recipient
-from rebook.core.ports import CommunicationDraft
-from rebook.core.records import AppointmentRecord
-from rebook.db.models import Contact
+from rebook.core.records import AppointmentRecord, CommunicationDraft
+from rebook.db.models import Appointment, Contact
 from rebook.db.stores import AppointmentStore
 from tests.support.factories import appointment, contact
 
@@ -46,6 +46,14 @@ def add_appointment(
     )
     save_appointment(sessions, details)
     return appointment_id
+
+
+def appointment_ids_for(sessions: sessionmaker[Session], external_id: str) -> list[str]:
+    """The ids of the appointments stored for a platform's external_id."""
+    with sessions() as session:
+        return list(
+            session.scalars(select(Appointment.id).where(Appointment.external_id == external_id))
+        )
 
 
 def draft(

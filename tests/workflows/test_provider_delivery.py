@@ -14,7 +14,6 @@ from temporalio.testing import WorkflowEnvironment
 from rebook.core.domain import EventType
 from rebook.delivery.registry import build_senders
 from rebook.settings import Settings
-from tests.support.factories import appointment
 from tests.support.fakes import (
     SENDGRID_API_KEY,
     TWILIO_ACCOUNT_SID,
@@ -50,10 +49,7 @@ async def test_rate_limited_send_is_retried_and_sent_once(
 ) -> None:
     fake_sendgrid.fail_next(429, times=2)
     fake_sendgrid.fail_next(503)
-    now = await provider_harness.now()
-    details = appointment(
-        appointment_id="apt_retry", external_id="x1", starts_at=now + timedelta(days=3)
-    )
+    details = await provider_harness.booked("apt_retry", timedelta(days=3))
     handle = await provider_harness.start(details)
     await provider_harness.env.sleep(timedelta(minutes=5))
 
@@ -71,10 +67,7 @@ async def test_rate_limited_send_is_retried_and_sent_once(
 async def test_invalid_number_falls_back_to_the_next_channel(
     provider_harness: Harness, fake_sendgrid: FakeSendGrid, fake_twilio: FakeTwilio
 ) -> None:
-    now = await provider_harness.now()
-    details = appointment(
-        appointment_id="apt_badnum", external_id="x2", starts_at=now + timedelta(hours=2)
-    )
+    details = await provider_harness.booked("apt_badnum", timedelta(hours=2))
     handle = await provider_harness.start(details)
     fake_twilio.fail_next(400, code=21211, message="The 'To' number is not a valid phone number.")
     await provider_harness.env.sleep(timedelta(hours=1, minutes=5))
@@ -92,10 +85,7 @@ async def test_invalid_number_falls_back_to_the_next_channel(
 async def test_unsubscribed_contact_is_not_texted_again(
     provider_harness: Harness, fake_twilio: FakeTwilio
 ) -> None:
-    now = await provider_harness.now()
-    details = appointment(
-        appointment_id="apt_stop", external_id="x3", starts_at=now + timedelta(hours=2)
-    )
+    details = await provider_harness.booked("apt_stop", timedelta(hours=2))
     handle = await provider_harness.start(details)
     fake_twilio.fail_next(400, code=21610, message="Attempt to send to unsubscribed recipient")
     await provider_harness.env.sleep(timedelta(hours=2, minutes=5))
@@ -113,10 +103,7 @@ async def test_unsubscribed_contact_is_not_texted_again(
 async def test_email_carries_idempotency_key_and_step_category(
     provider_harness: Harness, fake_sendgrid: FakeSendGrid
 ) -> None:
-    now = await provider_harness.now()
-    details = appointment(
-        appointment_id="apt_categories", external_id="x4", starts_at=now + timedelta(days=3)
-    )
+    details = await provider_harness.booked("apt_categories", timedelta(days=3))
     handle = await provider_harness.start(details)
     await provider_harness.env.sleep(timedelta(seconds=30))
     [mail] = fake_sendgrid.mails

@@ -11,22 +11,12 @@ from temporalio.client import WorkflowExecutionStatus
 from rebook.core.contracts import FollowUpPolicy, Progress
 from rebook.core.domain import AppointmentStatus, BookedVia, EventType
 from rebook.core.search_attributes import APPOINTMENT_STATUS, NO_SHOW_COUNT, RESCHEDULE_COUNT
-from tests.support.factories import appointment, contact
+from tests.support.factories import contact
 from tests.support.harness import WITHOUT_QUIET_HOURS, Harness
 
 
-async def booked(harness: Harness, appointment_id: str, in_: timedelta, **changes):
-    now = await harness.now()
-    return appointment(
-        appointment_id=appointment_id,
-        external_id=f"ext-{appointment_id}",
-        starts_at=now + in_,
-        **changes,
-    )
-
-
 async def test_confirmation_then_email_24h_and_sms_1h_before(harness: Harness) -> None:
-    details = await booked(harness, "apt_reminders", timedelta(days=3))
+    details = await harness.booked("apt_reminders", timedelta(days=3))
     handle = await harness.start(details)
 
     await harness.env.sleep(timedelta(days=2) - timedelta(minutes=1))
@@ -62,7 +52,7 @@ async def test_confirmation_then_email_24h_and_sms_1h_before(harness: Harness) -
 
 
 async def test_reminders_already_past_are_skipped(harness: Harness) -> None:
-    details = await booked(harness, "apt_soon", timedelta(minutes=30))
+    details = await harness.booked("apt_soon", timedelta(minutes=30))
     handle = await harness.start(details)
     await harness.env.sleep(timedelta(minutes=40))
     await harness.signal(handle, EventType.ATTENDED)
@@ -71,7 +61,7 @@ async def test_reminders_already_past_are_skipped(harness: Harness) -> None:
 
 
 async def test_missed_runs_the_full_sequence_then_closes_as_lost(harness: Harness) -> None:
-    details = await booked(harness, "apt_missed", timedelta(hours=2))
+    details = await harness.booked("apt_missed", timedelta(hours=2))
     handle = await harness.start(details)
     await harness.env.sleep(timedelta(hours=2, minutes=10))
     missed = await harness.signal(handle, EventType.MISSED)
@@ -103,8 +93,7 @@ async def test_missed_runs_the_full_sequence_then_closes_as_lost(harness: Harnes
 
 
 async def test_whatsapp_booking_follows_up_on_whatsapp_first(harness: Harness) -> None:
-    details = await booked(
-        harness,
+    details = await harness.booked(
         "apt_wa",
         timedelta(hours=3),
         booked_via=BookedVia.WHATSAPP,
@@ -123,8 +112,8 @@ async def test_whatsapp_booking_follows_up_on_whatsapp_first(harness: Harness) -
 
 async def test_repeat_no_show_gets_a_firmer_message(harness: Harness) -> None:
     repeat_contact = contact(id="con_repeat")
-    first = await booked(harness, "apt_first_miss", timedelta(hours=1), contact=repeat_contact)
-    second = await booked(harness, "apt_second_miss", timedelta(hours=1), contact=repeat_contact)
+    first = await harness.booked("apt_first_miss", timedelta(hours=1), contact=repeat_contact)
+    second = await harness.booked("apt_second_miss", timedelta(hours=1), contact=repeat_contact)
     h1 = await harness.start(first)
     h2 = await harness.start(second)
     await harness.env.sleep(timedelta(hours=1, minutes=5))
@@ -149,7 +138,7 @@ async def test_repeat_no_show_gets_a_firmer_message(harness: Harness) -> None:
 async def test_reschedule_after_a_miss_cancels_pending_follow_ups_and_rearms(
     harness: Harness,
 ) -> None:
-    details = await booked(harness, "apt_resched", timedelta(hours=2))
+    details = await harness.booked("apt_resched", timedelta(hours=2))
     handle = await harness.start(details)
     await harness.env.sleep(timedelta(hours=2, minutes=15))
     await harness.signal(handle, EventType.MISSED)
@@ -183,7 +172,7 @@ async def test_reschedule_after_a_miss_cancels_pending_follow_ups_and_rearms(
 async def test_many_reschedules_flag_tell_the_host_and_keep_history_bounded(
     harness: Harness,
 ) -> None:
-    details = await booked(harness, "apt_many", timedelta(days=10))
+    details = await harness.booked("apt_many", timedelta(days=10))
     handle = await harness.start(details, replace(WITHOUT_QUIET_HOURS, reschedule_limit=3))
     first_run = (await handle.describe()).run_id
     for n in range(1, 9):
@@ -218,7 +207,7 @@ async def test_many_reschedules_flag_tell_the_host_and_keep_history_bounded(
 
 
 async def test_cancelled_sends_a_notice_and_stops(harness: Harness) -> None:
-    details = await booked(harness, "apt_cancel", timedelta(days=3))
+    details = await harness.booked("apt_cancel", timedelta(days=3))
     handle = await harness.start(details)
     await harness.env.sleep(timedelta(hours=1))
     await harness.signal(handle, EventType.CANCELLED, reason="client asked")
@@ -233,7 +222,7 @@ async def test_cancelled_sends_a_notice_and_stops(harness: Harness) -> None:
 
 
 async def test_duplicate_and_late_signals_are_harmless(harness: Harness) -> None:
-    details = await booked(harness, "apt_dupes", timedelta(hours=1))
+    details = await harness.booked("apt_dupes", timedelta(hours=1))
     handle = await harness.start(details)
     await harness.env.sleep(timedelta(hours=1, minutes=5))
     missed = await harness.signal(handle, EventType.MISSED, event_id="platform-evt-1")
@@ -254,7 +243,7 @@ async def test_duplicate_and_late_signals_are_harmless(harness: Harness) -> None
 
 
 async def test_no_outcome_reported_expires(harness: Harness) -> None:
-    details = await booked(harness, "apt_silent", timedelta(hours=2))
+    details = await harness.booked("apt_silent", timedelta(hours=2))
     policy = replace(WITHOUT_QUIET_HOURS, outcome_timeout_s=3600)
     handle = await harness.start(replace(details), policy)
     outcome = await handle.result()
@@ -272,8 +261,8 @@ async def test_later_follow_ups_wait_for_the_contacts_morning(harness: Harness) 
     offset_h = (23 - (missed_at_guess + timedelta(hours=4)).hour) % 24
     offset_h = offset_h - 24 if offset_h > 12 else offset_h
     zone = f"Etc/GMT{-offset_h:+d}" if offset_h else "UTC"  # Etc/ signs are inverted
-    details = await booked(
-        harness, "apt_quiet", timedelta(hours=1), contact=contact(id="con_q", timezone=zone)
+    details = await harness.booked(
+        "apt_quiet", timedelta(hours=1), contact=contact(id="con_q", timezone=zone)
     )
     handle = await harness.start(details, FollowUpPolicy())
     await harness.env.sleep(timedelta(hours=1, minutes=5))

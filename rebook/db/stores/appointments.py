@@ -27,6 +27,7 @@ from rebook.core.contracts import (
 from rebook.core.domain import AppointmentKind, AppointmentStatus, BookedVia, Channel, EventType
 from rebook.core.names import workflow_id_for
 from rebook.core.records import AppointmentRecord
+from rebook.core.shapes import same_fields
 from rebook.db.models import Appointment, AppointmentEventRow, Contact, NoShow
 from rebook.db.stores._sql import insert_ignoring_duplicates, rowcount
 
@@ -225,43 +226,29 @@ def _appointment_record(session: Session, row: Appointment) -> AppointmentRecord
     starts_at = row.starts_at.astimezone(
         timezone(timedelta(minutes=row.starts_at_utc_offset_minutes))
     )
-    details = AppointmentDetails(
+    preferred = contact.preferred_channel
+    details = same_fields(
+        AppointmentDetails,
+        row,
         appointment_id=row.id,
-        external_id=row.external_id,
         starts_at=starts_at,
-        duration_minutes=row.duration_minutes,
         kind=AppointmentKind(row.kind),
-        topic=row.topic,
-        reschedule_url=row.reschedule_url,
         booked_via=BookedVia(row.booked_via),
-        contact=ContactDetails(
-            id=contact.id,
-            name=contact.name,
-            timezone=contact.timezone,
-            email=contact.email,
-            phone=contact.phone,
-            whatsapp=contact.whatsapp,
-            preferred_channel=Channel(contact.preferred_channel)
-            if contact.preferred_channel
-            else None,
+        contact=same_fields(
+            ContactDetails, contact, preferred_channel=Channel(preferred) if preferred else None
         ),
         host=HostDetails(id=row.host_id, name=row.host_name, email=row.host_email),
-        content_url=row.content_url,
-        alternative_url=row.alternative_url,
         experiment=ExperimentAssignment(name=row.experiment_name, variant=row.experiment_variant)
         if row.experiment_name and row.experiment_variant
         else None,
     )
-    progress = Progress(
+    progress = same_fields(
+        Progress,
+        row,
         appointment_id=row.id,
         status=AppointmentStatus(row.status),
         starts_at=starts_at,
-        no_show_count=row.no_show_count,
         contact_no_show_total=_contact_no_show_total(session, row.contact_id),
-        reschedule_count=row.reschedule_count,
-        flagged=row.flagged,
-        next_step=row.next_step,
-        next_step_at=row.next_step_at,
     )
     return AppointmentRecord(
         details=details,
@@ -290,14 +277,7 @@ def _find_event(session: Session, appointment_id: str, event_id: str) -> Appoint
 
 
 def _event(row: AppointmentEventRow) -> AppointmentEvent:
-    return AppointmentEvent(
-        type=EventType(row.type),
-        event_id=row.event_id,
-        received_at=row.received_at,
-        occurred_at=row.occurred_at,
-        new_starts_at=row.new_starts_at,
-        reason=row.reason,
-    )
+    return same_fields(AppointmentEvent, row, type=EventType(row.type))
 
 
 def _offset_minutes(moment: datetime) -> int:

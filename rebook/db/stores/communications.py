@@ -14,8 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from rebook.core.domain import Channel, CommunicationStatus, Recipient
-from rebook.core.ports import Claim, CommunicationDraft, ProviderReceipt
-from rebook.core.records import CommunicationRecord
+from rebook.core.ports import Claim, ProviderReceipt
+from rebook.core.records import CommunicationDraft, CommunicationRecord
+from rebook.core.shapes import same_fields
 from rebook.db.models import Communication, ContactOptOut, utcnow
 from rebook.db.stores._sql import Clock, insert_ignoring_duplicates
 
@@ -191,32 +192,12 @@ def insert_opt_out(session: Session, contact_id: str, channel: Channel, reason: 
 
 
 def communication_record(row: Communication) -> CommunicationRecord:
-    return CommunicationRecord(
-        id=row.id,
-        idempotency_key=row.idempotency_key,
-        appointment_id=row.appointment_id,
-        contact_id=row.contact_id,
+    return same_fields(
+        CommunicationRecord,
+        row,
         recipient=Recipient(row.recipient),
-        step=row.step,
-        template=row.template,
         channel=Channel(row.channel),
-        variant=row.variant,
         status=CommunicationStatus(row.status),
-        to_address=row.to_address,
-        subject=row.subject,
-        body=row.body,
-        provider=row.provider,
-        provider_message_id=row.provider_message_id,
-        error=row.error,
-        attempts=row.attempts,
-        scheduled_for=row.scheduled_for,
-        sent_at=row.sent_at,
-        read_at=row.read_at,
-        created_at=row.created_at,
-        provider_status=row.provider_status,
-        delivered_at=row.delivered_at,
-        opened_at=row.opened_at,
-        clicked_at=row.clicked_at,
     )
 
 

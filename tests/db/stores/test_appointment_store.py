@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from sqlalchemy.exc import IntegrityError
@@ -33,6 +35,17 @@ def _no_show(appointment_id: str, contact_id: str, slot: datetime) -> NoShowReco
         occurrence_key=f"{appointment_id}:{slot.isoformat()}",
         missed_at=slot + timedelta(minutes=15),
     )
+
+
+def _progress(appointment_id: str = "apt_1", **changes: Any) -> Progress:
+    """A missed appointment's progress; each test changes what it checks."""
+    base = Progress(
+        appointment_id=appointment_id,
+        status=AppointmentStatus.MISSED,
+        starts_at=STARTS_AT,
+        no_show_count=1,
+    )
+    return replace(base, **changes)
 
 
 def test_implements_the_port(sessions: sessionmaker[Session]) -> None:
@@ -71,11 +84,8 @@ def test_record_status_updates_the_mirror_columns(
     next_step_at = datetime(2026, 3, 9, 19, 30, tzinfo=UTC)
 
     ledger.record_status(
-        Progress(
-            appointment_id="apt_1",
-            status=AppointmentStatus.MISSED,
+        _progress(
             starts_at=rescheduled_to,
-            no_show_count=1,
             reschedule_count=2,
             flagged=True,
             next_step="nudge",
@@ -100,28 +110,9 @@ def test_record_status_updates_the_mirror_columns(
 def test_record_status_clears_the_next_step_when_done(
     ledger: AppointmentStore, sessions: sessionmaker[Session]
 ) -> None:
-    update = Progress(
-        appointment_id="apt_1",
-        status=AppointmentStatus.MISSED,
-        starts_at=STARTS_AT,
-        no_show_count=1,
-        reschedule_count=0,
-        flagged=False,
-        next_step="nudge",
-        next_step_at=STARTS_AT + timedelta(hours=4),
-    )
-    ledger.record_status(update)
+    ledger.record_status(_progress(next_step="nudge", next_step_at=STARTS_AT + timedelta(hours=4)))
 
-    ledger.record_status(
-        Progress(
-            appointment_id="apt_1",
-            status=AppointmentStatus.LOST,
-            starts_at=STARTS_AT,
-            no_show_count=1,
-            reschedule_count=0,
-            flagged=False,
-        )
-    )
+    ledger.record_status(_progress(status=AppointmentStatus.LOST))
 
     with sessions() as session:
         row = session.get(Appointment, "apt_1")
@@ -135,13 +126,4 @@ def test_record_status_of_an_unknown_appointment_is_reported(
     ledger: AppointmentStore,
 ) -> None:
     with pytest.raises(AppointmentNotFound):
-        ledger.record_status(
-            Progress(
-                appointment_id="apt_missing",
-                status=AppointmentStatus.ATTENDED,
-                starts_at=STARTS_AT,
-                no_show_count=0,
-                reschedule_count=0,
-                flagged=False,
-            )
-        )
+        ledger.record_status(_progress("apt_missing", status=AppointmentStatus.ATTENDED))

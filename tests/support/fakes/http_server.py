@@ -4,6 +4,7 @@ answers through a subclass's handle(); failures can be scripted for the next N r
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 from collections import deque
@@ -66,8 +67,13 @@ class FakeHttpServer:
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._ids = itertools.count(1)
 
     # ------------------------------------------------------------------ test API
+
+    def next_id(self) -> int:
+        """1, 2, 3, ...: for the message ids a fake provider hands out."""
+        return next(self._ids)
 
     @property
     def base_url(self) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 from tests.support.fakes.http_server import (
@@ -25,10 +24,6 @@ _DEFAULT_MESSAGES = {
 
 
 class FakeSendGrid(FakeHttpServer):
-    def __init__(self) -> None:
-        super().__init__()
-        self._ids = itertools.count(1)
-
     @property
     def mails(self) -> list[Any]:
         """JSON bodies of accepted mail sends, in order."""
@@ -39,7 +34,7 @@ class FakeSendGrid(FakeHttpServer):
             return _errors(404, "not found")
         if not request.headers.get("authorization", "").startswith("Bearer "):
             return _errors(401, _DEFAULT_MESSAGES[401])
-        return FakeResponse(202, headers={"X-Message-Id": f"fake-sg-{next(self._ids):06d}"})
+        return FakeResponse(202, headers={"X-Message-Id": f"fake-sg-{self.next_id():06d}"})
 
     def error_response(self, failure: ScriptedFailure) -> FakeResponse:
         message = failure.message or _DEFAULT_MESSAGES.get(failure.status, "error")

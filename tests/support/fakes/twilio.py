@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import itertools
 import json
 import re
 import uuid
@@ -34,10 +33,6 @@ _DEFAULT_MESSAGES = {
 
 
 class FakeTwilio(FakeHttpServer):
-    def __init__(self) -> None:
-        super().__init__()
-        self._ids = itertools.count(1)
-
     @property
     def messages(self) -> list[dict[str, str]]:
         """Form bodies (To, From, Body, MessagingServiceSid, ...) of accepted messages."""
@@ -72,7 +67,7 @@ class FakeTwilio(FakeHttpServer):
         return _error(failure.status, code, message)
 
     def _message_resource(self, account_sid: str, form: dict[str, str]) -> dict[str, Any]:
-        sid = f"SM{next(self._ids):06d}{uuid.uuid4().hex[:26]}"
+        sid = f"SM{self.next_id():06d}{uuid.uuid4().hex[:26]}"
         now = formatdate(usegmt=True)
         uri = f"/2010-04-01/Accounts/{account_sid}/Messages/{sid}.json"
         return {
