@@ -1,5 +1,6 @@
 """Errors a use case reports to its caller. The API maps each to one HTTP status
-(api/errors.py); other callers can catch them by type."""
+(api/errors.py); other callers can catch them by type. A leaf module: the Temporal gateway
+raises Unavailable from here too, so the services pass it on untranslated."""
 
 from __future__ import annotations
 

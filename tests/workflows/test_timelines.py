@@ -10,6 +10,7 @@ from temporalio.client import WorkflowExecutionStatus
 
 from rebook.core.contracts import FollowUpPolicy, Progress
 from rebook.core.domain import AppointmentStatus, BookedVia, EventType
+from rebook.core.names import PROGRESS_QUERY
 from rebook.core.search_attributes import APPOINTMENT_STATUS, NO_SHOW_COUNT, RESCHEDULE_COUNT
 from tests.support.factories import contact
 from tests.support.harness import WITHOUT_QUIET_HOURS, Harness
@@ -275,5 +276,21 @@ async def test_later_follow_ups_wait_for_the_contacts_morning(harness: Harness) 
     assert (nudge_local.hour, nudge_local.minute) == (8, 0)
     assert sent["no_show_nudge"].scheduled_for > missed.received_at + timedelta(hours=4)
     await harness.archive(handle, "quiet_hours")
+    await harness.signal(handle, EventType.CANCELLED)
+    await handle.result()
+
+
+async def test_progress_query_answers_with_or_without_the_argument_older_callers_send(
+    harness: Harness,
+) -> None:
+    details = await harness.booked("apt_query", timedelta(days=3))
+    handle = harness.latest(await harness.start(details))
+    await harness.env.sleep(timedelta(minutes=1))  # the confirmation has gone out
+
+    without = await handle.query(PROGRESS_QUERY, result_type=Progress)
+    legacy = await handle.query(PROGRESS_QUERY, {"include_upcoming": True}, result_type=Progress)
+
+    assert without == legacy
+    assert (without.status, without.next_step) == (AppointmentStatus.SCHEDULED, "reminder_24h")
     await harness.signal(handle, EventType.CANCELLED)
     await handle.result()
