@@ -280,9 +280,8 @@ async def test_later_follow_ups_wait_for_the_contacts_morning(harness: Harness) 
     await handle.result()
 
 
-async def test_progress_query_answers_with_or_without_the_argument_older_callers_send(
-    harness: Harness,
-) -> None:
+async def test_progress_query_takes_the_old_argument_or_none(harness: Harness) -> None:
+    """Older API versions send a ProgressRequest (then with include_upcoming)."""
     details = await harness.booked("apt_query", timedelta(days=3))
     handle = harness.latest(await harness.start(details))
     await harness.env.sleep(timedelta(minutes=1))  # the confirmation has gone out
