@@ -19,7 +19,7 @@ from tests.support.rows import STARTS_AT, add_appointment, add_contact
 
 
 @pytest.fixture
-def ledger(sessions: sessionmaker[Session]) -> AppointmentStore:
+def store(sessions: sessionmaker[Session]) -> AppointmentStore:
     add_contact(sessions, "ct_1")
     add_contact(sessions, "ct_2")
     add_appointment(sessions, "apt_1", "ct_1")
@@ -49,41 +49,41 @@ def _progress(appointment_id: str = "apt_1", **changes: Any) -> Progress:
 
 
 def test_implements_the_port(sessions: sessionmaker[Session]) -> None:
-    ledger: AppointmentLedger = AppointmentStore(sessions)
-    assert ledger is not None
+    store: AppointmentLedger = AppointmentStore(sessions)
+    assert store is not None
 
 
-def test_recording_the_same_no_show_twice_counts_once(ledger: AppointmentStore) -> None:
+def test_recording_the_same_no_show_twice_counts_once(store: AppointmentStore) -> None:
     miss = _no_show("apt_1", "ct_1", STARTS_AT)
 
-    assert ledger.record_no_show(miss) == 1
-    assert ledger.record_no_show(miss) == 1
+    assert store.record_no_show(miss) == 1
+    assert store.record_no_show(miss) == 1
 
 
-def test_no_show_total_is_per_contact_across_appointments(ledger: AppointmentStore) -> None:
+def test_no_show_total_is_per_contact_across_appointments(store: AppointmentStore) -> None:
     later_slot = STARTS_AT + timedelta(days=7)
 
-    assert ledger.record_no_show(_no_show("apt_1", "ct_1", STARTS_AT)) == 1
-    assert ledger.record_no_show(_no_show("apt_1", "ct_1", later_slot)) == 2
-    assert ledger.record_no_show(_no_show("apt_2", "ct_1", STARTS_AT)) == 3
+    assert store.record_no_show(_no_show("apt_1", "ct_1", STARTS_AT)) == 1
+    assert store.record_no_show(_no_show("apt_1", "ct_1", later_slot)) == 2
+    assert store.record_no_show(_no_show("apt_2", "ct_1", STARTS_AT)) == 3
     # A retried activity replaying an older miss does not inflate the total.
-    assert ledger.record_no_show(_no_show("apt_1", "ct_1", STARTS_AT)) == 3
+    assert store.record_no_show(_no_show("apt_1", "ct_1", STARTS_AT)) == 3
     # Another contact's misses are counted separately.
-    assert ledger.record_no_show(_no_show("apt_3", "ct_2", STARTS_AT)) == 1
+    assert store.record_no_show(_no_show("apt_3", "ct_2", STARTS_AT)) == 1
 
 
-def test_no_show_for_an_unknown_appointment_is_an_error(ledger: AppointmentStore) -> None:
+def test_no_show_for_an_unknown_appointment_is_an_error(store: AppointmentStore) -> None:
     with pytest.raises(IntegrityError):
-        ledger.record_no_show(_no_show("apt_missing", "ct_1", STARTS_AT))
+        store.record_no_show(_no_show("apt_missing", "ct_1", STARTS_AT))
 
 
 def test_record_status_updates_the_mirror_columns(
-    ledger: AppointmentStore, sessions: sessionmaker[Session]
+    store: AppointmentStore, sessions: sessionmaker[Session]
 ) -> None:
     rescheduled_to = datetime(2026, 3, 9, 10, 30, tzinfo=timezone(timedelta(hours=-5)))
     next_step_at = datetime(2026, 3, 9, 19, 30, tzinfo=UTC)
 
-    ledger.record_status(
+    store.record_status(
         _progress(
             starts_at=rescheduled_to,
             reschedule_count=2,
@@ -108,11 +108,11 @@ def test_record_status_updates_the_mirror_columns(
 
 
 def test_record_status_clears_the_next_step_when_done(
-    ledger: AppointmentStore, sessions: sessionmaker[Session]
+    store: AppointmentStore, sessions: sessionmaker[Session]
 ) -> None:
-    ledger.record_status(_progress(next_step="nudge", next_step_at=STARTS_AT + timedelta(hours=4)))
+    store.record_status(_progress(next_step="nudge", next_step_at=STARTS_AT + timedelta(hours=4)))
 
-    ledger.record_status(_progress(status=AppointmentStatus.LOST))
+    store.record_status(_progress(status=AppointmentStatus.LOST))
 
     with sessions() as session:
         row = session.get(Appointment, "apt_1")
@@ -123,7 +123,7 @@ def test_record_status_clears_the_next_step_when_done(
 
 
 def test_record_status_of_an_unknown_appointment_is_reported(
-    ledger: AppointmentStore,
+    store: AppointmentStore,
 ) -> None:
     with pytest.raises(AppointmentNotFound):
-        ledger.record_status(_progress("apt_missing", status=AppointmentStatus.ATTENDED))
+        store.record_status(_progress("apt_missing", status=AppointmentStatus.ATTENDED))

@@ -25,7 +25,7 @@ CONCURRENT_CLAIMERS = 8
 
 
 @pytest.fixture
-def ledger(sessions: sessionmaker[Session]) -> CommunicationStore:
+def store(sessions: sessionmaker[Session]) -> CommunicationStore:
     add_contact(sessions)
     add_appointment(sessions)
     return CommunicationStore(sessions)
@@ -43,14 +43,14 @@ def _row(sessions: sessionmaker[Session], communication_id: str) -> Communicatio
 
 
 def test_implements_the_port(sessions: sessionmaker[Session]) -> None:
-    ledger: CommunicationLedger = CommunicationStore(sessions)
-    assert ledger is not None
+    store: CommunicationLedger = CommunicationStore(sessions)
+    assert store is not None
 
 
 def test_first_claim_creates_a_sending_row_and_must_send(
-    ledger: CommunicationStore, sessions: sessionmaker[Session]
+    store: CommunicationStore, sessions: sessionmaker[Session]
 ) -> None:
-    claim = ledger.claim(draft())
+    claim = store.claim(draft())
 
     assert claim.must_send is True
     assert claim.record.status is CommunicationStatus.SENDING
@@ -66,12 +66,12 @@ def test_first_claim_creates_a_sending_row_and_must_send(
 
 @pytest.mark.parametrize("status", SUCCESS_STATUSES)
 def test_complete_records_the_receipt_and_later_claims_do_not_send(
-    ledger: CommunicationStore, sessions: sessionmaker[Session], status: CommunicationStatus
+    store: CommunicationStore, sessions: sessionmaker[Session], status: CommunicationStatus
 ) -> None:
-    first = ledger.claim(draft())
+    first = store.claim(draft())
 
-    completed = ledger.complete(first.record.id, _receipt(status))
-    again = ledger.claim(draft())
+    completed = store.complete(first.record.id, _receipt(status))
+    again = store.claim(draft())
 
     assert completed.status is status
     assert completed.provider == "sendgrid"
@@ -81,12 +81,12 @@ def test_complete_records_the_receipt_and_later_claims_do_not_send(
 
 
 def test_claim_of_a_retrying_row_sends_again_and_counts_the_attempt(
-    ledger: CommunicationStore,
+    store: CommunicationStore,
 ) -> None:
-    first = ledger.claim(draft())
-    ledger.fail(first.record.id, "429 Too Many Requests", CommunicationStatus.RETRYING)
+    first = store.claim(draft())
+    store.fail(first.record.id, "429 Too Many Requests", CommunicationStatus.RETRYING)
 
-    retry = ledger.claim(draft())
+    retry = store.claim(draft())
 
     assert retry.must_send is True
     assert retry.record.id == first.record.id
@@ -95,12 +95,12 @@ def test_claim_of_a_retrying_row_sends_again_and_counts_the_attempt(
 
 
 def test_claim_of_a_row_still_sending_marks_it_unconfirmed_without_sending(
-    ledger: CommunicationStore,
+    store: CommunicationStore,
 ) -> None:
-    first = ledger.claim(draft())  # this attempt "dies" before complete/fail
+    first = store.claim(draft())  # this attempt "dies" before complete/fail
 
-    second = ledger.claim(draft())
-    third = ledger.claim(draft())
+    second = store.claim(draft())
+    third = store.claim(draft())
 
     assert second.must_send is False
     assert second.record.status is CommunicationStatus.UNCONFIRMED
@@ -111,12 +111,12 @@ def test_claim_of_a_row_still_sending_marks_it_unconfirmed_without_sending(
 
 @pytest.mark.parametrize("status", [CommunicationStatus.FAILED, CommunicationStatus.SKIPPED])
 def test_claim_of_a_failed_or_skipped_row_changes_nothing(
-    ledger: CommunicationStore, status: CommunicationStatus
+    store: CommunicationStore, status: CommunicationStatus
 ) -> None:
-    first = ledger.claim(draft())
-    failed = ledger.fail(first.record.id, "21610 unsubscribed", status)
+    first = store.claim(draft())
+    failed = store.fail(first.record.id, "21610 unsubscribed", status)
 
-    again = ledger.claim(draft())
+    again = store.claim(draft())
 
     assert failed.status is status
     assert failed.error == "21610 unsubscribed"
@@ -124,60 +124,60 @@ def test_claim_of_a_failed_or_skipped_row_changes_nothing(
 
 
 def test_late_receipt_after_unconfirmed_is_still_recorded(
-    ledger: CommunicationStore,
+    store: CommunicationStore,
 ) -> None:
-    first = ledger.claim(draft())
-    ledger.claim(draft())  # -> UNCONFIRMED
+    first = store.claim(draft())
+    store.claim(draft())  # -> UNCONFIRMED
 
-    completed = ledger.complete(first.record.id, _receipt())
+    completed = store.complete(first.record.id, _receipt())
 
     assert completed.status is CommunicationStatus.SENT
 
 
-def test_fail_rejects_statuses_that_are_not_failures(ledger: CommunicationStore) -> None:
-    claim = ledger.claim(draft())
+def test_fail_rejects_statuses_that_are_not_failures(store: CommunicationStore) -> None:
+    claim = store.claim(draft())
 
     with pytest.raises(ValueError):
-        ledger.fail(claim.record.id, "nope", CommunicationStatus.SENT)
+        store.fail(claim.record.id, "nope", CommunicationStatus.SENT)
 
 
 def test_complete_rejects_a_receipt_without_success_status(
-    ledger: CommunicationStore,
+    store: CommunicationStore,
 ) -> None:
-    claim = ledger.claim(draft())
+    claim = store.claim(draft())
 
     with pytest.raises(ValueError):
-        ledger.complete(claim.record.id, _receipt(CommunicationStatus.FAILED))
+        store.complete(claim.record.id, _receipt(CommunicationStatus.FAILED))
 
 
-def test_unknown_communication_id_is_reported(ledger: CommunicationStore) -> None:
+def test_unknown_communication_id_is_reported(store: CommunicationStore) -> None:
     with pytest.raises(CommunicationNotFound):
-        ledger.complete("com_missing", _receipt())
+        store.complete("com_missing", _receipt())
     with pytest.raises(CommunicationNotFound):
-        ledger.fail("com_missing", "x", CommunicationStatus.FAILED)
+        store.fail("com_missing", "x", CommunicationStatus.FAILED)
 
 
 def test_claim_for_an_unknown_appointment_is_an_error_not_a_duplicate(
-    ledger: CommunicationStore,
+    store: CommunicationStore,
 ) -> None:
     with pytest.raises(IntegrityError):
-        ledger.claim(draft("other-key", appointment_id="apt_missing"))
+        store.claim(draft("other-key", appointment_id="apt_missing"))
 
 
-def test_distinct_keys_get_distinct_rows(ledger: CommunicationStore) -> None:
-    first = ledger.claim(draft("key-1"))
-    second = ledger.claim(draft("key-2"))
+def test_distinct_keys_get_distinct_rows(store: CommunicationStore) -> None:
+    first = store.claim(draft("key-1"))
+    second = store.claim(draft("key-2"))
 
     assert first.must_send and second.must_send
     assert first.record.id != second.record.id
 
 
-def _claim_concurrently(ledger: CommunicationStore, key: str) -> list[Claim]:
+def _claim_concurrently(store: CommunicationStore, key: str) -> list[Claim]:
     start = threading.Barrier(CONCURRENT_CLAIMERS)
 
     def claim_when_all_ready() -> Claim:
         start.wait()
-        return ledger.claim(draft(key))
+        return store.claim(draft(key))
 
     with ThreadPoolExecutor(max_workers=CONCURRENT_CLAIMERS) as pool:
         futures = [pool.submit(claim_when_all_ready) for _ in range(CONCURRENT_CLAIMERS)]
@@ -185,9 +185,9 @@ def _claim_concurrently(ledger: CommunicationStore, key: str) -> list[Claim]:
 
 
 def test_concurrent_first_claims_of_one_key_send_exactly_once(
-    ledger: CommunicationStore, sessions: sessionmaker[Session]
+    store: CommunicationStore, sessions: sessionmaker[Session]
 ) -> None:
-    claims = _claim_concurrently(ledger, "race-key")
+    claims = _claim_concurrently(store, "race-key")
 
     assert sum(claim.must_send for claim in claims) == 1
     assert len({claim.record.id for claim in claims}) == 1
@@ -201,13 +201,13 @@ def test_concurrent_first_claims_of_one_key_send_exactly_once(
 
 
 def test_concurrent_claims_of_a_retrying_row_send_exactly_once(
-    ledger: CommunicationStore,
+    store: CommunicationStore,
 ) -> None:
-    first = ledger.claim(draft("retry-race"))
-    ledger.fail(first.record.id, "503", CommunicationStatus.RETRYING)
+    first = store.claim(draft("retry-race"))
+    store.fail(first.record.id, "503", CommunicationStatus.RETRYING)
 
-    claims = _claim_concurrently(ledger, "retry-race")
+    claims = _claim_concurrently(store, "retry-race")
 
     assert sum(claim.must_send for claim in claims) == 1
-    [stored] = ledger.for_appointment(first.record.appointment_id)
+    [stored] = store.for_appointment(first.record.appointment_id)
     assert stored.attempts == 2
