@@ -157,7 +157,7 @@ class Communication(Base):
     scheduled_for: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # in-app inbox
-    # What the provider reported after the send (webhooks, api/delivery_events.py): the
+    # What the provider reported after the send (webhooks, stores/delivery_events.py): the
     # highest-precedence state seen so far, and the first time of each milestone.
     provider_status: Mapped[str | None] = mapped_column(String(32))
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
