@@ -52,6 +52,7 @@ from rebook.analytics.statistics import (
     DEFAULT_ALPHA,
     ChiSquaredTest,
     Difference,
+    Interval,
     RateEstimate,
     Reduction,
     Tally,
@@ -260,7 +261,7 @@ def results_csv(results: ExperimentResults) -> str:
     writer.writerow(CSV_COLUMNS)
     for arm in results.arms:
         row = _csv_row(arm, results.winner)
-        writer.writerow([_csv_cell(row[column]) for column in CSV_COLUMNS])
+        writer.writerow([_csv_cell(row.get(column)) for column in CSV_COLUMNS])
     return buffer.getvalue()
 
 
@@ -499,12 +500,7 @@ def _p(arm: ArmResult) -> str:
 def _csv_row(arm: ArmResult, winner: str | None) -> dict[str, object]:
     comparison, reduction = arm.versus_control, arm.reduction_vs_holdout
     difference = comparison.difference if comparison else None
-    rate_ci = arm.estimate.interval
-    diff_ci = difference.interval if difference else None
-    lift_ci = difference.lift_interval if difference else None
-    sequence = comparison.sequential.confidence_sequence if comparison else None
-    reduction_ci = reduction.interval if reduction else None
-    return {
+    row: dict[str, object] = {
         "arm": arm.spec.name,
         "weight": arm.spec.weight,
         "is_control": arm.spec.is_control,
@@ -514,30 +510,39 @@ def _csv_row(arm: ArmResult, winner: str | None) -> dict[str, object]:
         "matured": arm.estimate.tally.trials,
         "successes": arm.estimate.tally.successes,
         "rate": arm.estimate.rate,
-        "rate_ci_low": rate_ci.low if rate_ci else None,
-        "rate_ci_high": rate_ci.high if rate_ci else None,
-        "difference": difference.difference if difference else None,
-        "difference_ci_low": diff_ci.low if diff_ci else None,
-        "difference_ci_high": diff_ci.high if diff_ci else None,
-        "relative_lift": difference.relative_lift if difference else None,
-        "relative_lift_ci_low": lift_ci.low if lift_ci else None,
-        "relative_lift_ci_high": lift_ci.high if lift_ci else None,
-        "z_p_value": difference.z_p_value if difference else None,
-        "z_p_adjusted": comparison.z_p_adjusted if comparison else None,
-        "z_significant": comparison.z_significant if comparison else None,
-        "always_valid_p_value": comparison.sequential.p_value if comparison else None,
-        "always_valid_p_adjusted": comparison.always_valid_p_adjusted if comparison else None,
-        "always_valid_significant": comparison.always_valid_significant if comparison else None,
-        "confidence_sequence_low": sequence.low if sequence else None,
-        "confidence_sequence_high": sequence.high if sequence else None,
-        "reduction_vs_holdout": reduction.reduction if reduction else None,
-        "reduction_ci_low": reduction_ci.low if reduction_ci else None,
-        "reduction_ci_high": reduction_ci.high if reduction_ci else None,
+        **_bounds("rate_ci", arm.estimate.interval),
         "required_misses": arm.required_misses,
         "rebooked": arm.time_to_rebook.count,
         "median_hours_to_rebook": _hours(arm.time_to_rebook.median),
         "p75_hours_to_rebook": _hours(arm.time_to_rebook.p75),
         "is_winner": arm.spec.name == winner,
+    }
+    if comparison is not None and difference is not None:
+        row |= {
+            "difference": difference.difference,
+            **_bounds("difference_ci", difference.interval),
+            "relative_lift": difference.relative_lift,
+            **_bounds("relative_lift_ci", difference.lift_interval),
+            "z_p_value": difference.z_p_value,
+            "z_p_adjusted": comparison.z_p_adjusted,
+            "z_significant": comparison.z_significant,
+            "always_valid_p_value": comparison.sequential.p_value,
+            "always_valid_p_adjusted": comparison.always_valid_p_adjusted,
+            "always_valid_significant": comparison.always_valid_significant,
+            **_bounds("confidence_sequence", comparison.sequential.confidence_sequence),
+        }
+    if reduction is not None:
+        row |= {
+            "reduction_vs_holdout": reduction.reduction,
+            **_bounds("reduction_ci", reduction.interval),
+        }
+    return row
+
+
+def _bounds(prefix: str, interval: Interval | None) -> dict[str, float | None]:
+    return {
+        f"{prefix}_low": interval.low if interval else None,
+        f"{prefix}_high": interval.high if interval else None,
     }
 
 

@@ -270,6 +270,7 @@ def test_csv_has_one_row_per_arm_in_a_stable_column_order():
     assert holdout["reduction_vs_holdout"] == ""
     assert float(new_copy["reduction_vs_holdout"]) == pytest.approx(1 - 55 / 90)
     assert float(new_copy["median_hours_to_rebook"]) == 48.0
+    assert [column for column in CSV_COLUMNS if new_copy[column] == ""] == []
 
 
 @pytest.mark.parametrize(
