@@ -22,6 +22,7 @@ from rebook.analytics.planning import (
     MinimumDetectableEffect,
     SampleSizePlan,
     days_remaining,
+    observed_misses_per_day,
     plan_sample_size,
 )
 from rebook.analytics.results import (
@@ -49,7 +50,9 @@ from rebook.analytics.statistics import (
     chi_squared_across_arms,
     compare_to_control,
     holm_adjusted,
+    ratio_interval,
     reduction_vs_holdout,
+    two_proportion_z_test,
     wilson_rate,
 )
 
@@ -84,11 +87,14 @@ __all__ = [
     "experiment_results",
     "holm_adjusted",
     "is_matured",
+    "observed_misses_per_day",
     "outcome",
     "plan_sample_size",
+    "ratio_interval",
     "reduction_vs_holdout",
     "results_csv",
     "summarise_durations",
     "time_to_rebook",
+    "two_proportion_z_test",
     "wilson_rate",
 ]
