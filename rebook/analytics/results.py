@@ -62,7 +62,7 @@ from rebook.analytics.statistics import (
     reduction_vs_holdout,
     wilson_rate,
 )
-from rebook.experiments import validate_variants, validate_weights
+from rebook.core.experiments import validate_variants, validate_weights
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from rebook.analytics import (
     experiment_results,
 )
 from rebook.analytics.statistics import two_proportion_z_test
-from tests.analytics.synthetic import after_all_windows, synthetic_misses
+from tests.support.synthetic_misses import after_all_windows, synthetic_misses
 
 ALPHA = 0.05
 ARMS = [ArmSpec("control", 1, is_control=True), ArmSpec("treatment", 1)]

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from rebook.analytics import ArmSpec, MissFacts
-from rebook.experiments import assign_variant
+from rebook.core.experiments import assign_variant
 
 START = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 DAY_S = 86_400.0
