@@ -104,6 +104,9 @@ class CalendarEvent:
         _zone(self.timezone)
         if not self.attendees:
             raise ValueError("an invite needs at least one attendee")
+        for email in (self.organizer.email, *(a.email for a in self.attendees)):
+            if "@" not in email or any(ch.isspace() for ch in email):
+                raise ValueError(f"not an email address: {email!r}")
         if self.alarm_minutes_before is not None and self.alarm_minutes_before < 0:
             raise ValueError("alarm_minutes_before must be 0 or more")
         if self.method is InviteMethod.CANCEL and self.status not in (

@@ -16,13 +16,12 @@ from rebook.platforms.common import (
     PayloadError,
     Platform,
     PlatformBooking,
-    PlatformContact,
     PlatformEvent,
-    PlatformHost,
     SignatureError,
     SlotEnded,
     StaleSignature,
     WebhookItem,
+    WebhookReader,
 )
 
 __all__ = [
@@ -35,11 +34,10 @@ __all__ = [
     "PayloadError",
     "Platform",
     "PlatformBooking",
-    "PlatformContact",
     "PlatformEvent",
-    "PlatformHost",
     "SignatureError",
     "SlotEnded",
     "StaleSignature",
     "WebhookItem",
+    "WebhookReader",
 ]

@@ -32,6 +32,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, Field, StrictBool
 
+from rebook.contracts import ContactDetails, HostDetails
 from rebook.domain import BookedVia, EventType
 from rebook.platforms.common import (
     IanaZone,
@@ -43,9 +44,7 @@ from rebook.platforms.common import (
     PayloadModel,
     Platform,
     PlatformBooking,
-    PlatformContact,
     PlatformEvent,
-    PlatformHost,
     SlotEnded,
     WebhookItem,
     contact_id,
@@ -171,10 +170,9 @@ class CalcomWebhooks:
         self._secret = require_secret(secret)
         self._booker_url = booker_url.rstrip("/")
 
-    def read(
-        self, body: bytes, headers: Mapping[str, str], now: datetime | None = None
-    ) -> ParsedWebhook:
-        """Verify then parse one delivery. `now` is unused (Cal.com signs no timestamp).
+    def read(self, body: bytes, headers: Mapping[str, str], now: datetime) -> ParsedWebhook:
+        """Verify then parse one delivery. `now` is unused: Cal.com signs no timestamp, so
+        its deliveries cannot be checked for age (replays dedupe on event ids instead).
 
         Raises:
             SignatureError: missing, malformed or wrong signature.
@@ -306,6 +304,9 @@ class CalcomWebhooks:
             warnings,
         )
         organizer = booking.organizer
+        host_id = str(organizer.id) if organizer.id is not None else organizer.email
+        if not host_id:
+            raise PayloadError("payload.organizer.id", "field required when there is no email")
         location, join_url = _location(booking)
         return PlatformBooking(
             platform=self.platform,
@@ -317,19 +318,19 @@ class CalcomWebhooks:
             reschedule_url=f"{(booking.bookerUrl or self._booker_url).rstrip('/')}"
             f"/reschedule/{booking.uid}",
             booked_via=BookedVia.WEB,
-            contact=PlatformContact(
+            contact=ContactDetails(
                 id=contact_id(booker.email, phone, booking.uid),
                 name=booker.name.strip(),
                 email=booker.email.strip(),
                 phone=phone,
                 timezone=booker.timeZone,
-                locale=booker.language.locale if booker.language else None,
             ),
-            host=PlatformHost(
-                id=str(organizer.id) if organizer.id is not None else organizer.email or "",
+            host=HostDetails(
+                id=host_id,
                 name=organizer.name.strip(),
                 email=organizer.email,
             ),
+            contact_locale=booker.language.locale if booker.language else None,
             location=location,
             join_url=join_url,
         )

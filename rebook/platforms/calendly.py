@@ -32,6 +32,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, Field, StrictBool
 
+from rebook.contracts import ContactDetails, HostDetails
 from rebook.domain import BookedVia, EventType
 from rebook.platforms.common import (
     IanaZone,
@@ -43,9 +44,7 @@ from rebook.platforms.common import (
     PayloadModel,
     Platform,
     PlatformBooking,
-    PlatformContact,
     PlatformEvent,
-    PlatformHost,
     StaleSignature,
     contact_id,
     decode_json,
@@ -297,14 +296,14 @@ class CalendlyWebhooks:
             topic=scheduled.name.strip() or "Appointment",
             reschedule_url=invitee.reschedule_url,
             booked_via=BookedVia.WEB,
-            contact=PlatformContact(
+            contact=ContactDetails(
                 id=contact_id(invitee.email, phone, invitee.uri),
                 name=name.strip(),
                 email=invitee.email.strip(),
                 phone=phone,
                 timezone=invitee.timezone,
             ),
-            host=PlatformHost(
+            host=HostDetails(
                 id=host.user.rstrip("/").rsplit("/", 1)[-1],
                 name=(host.user_name or host.user_email or "Host").strip(),
                 email=host.user_email,

@@ -20,11 +20,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
+from rebook.contracts import ContactDetails, HostDetails
 from rebook.domain import AppointmentKind, BookedVia, EventType
 from rebook.phones import InvalidPhoneNumber, normalise_phone
 
@@ -37,28 +38,13 @@ class Platform(StrEnum):
 
 
 @dataclass(frozen=True)
-class PlatformContact:
-    """The person who booked. `id` is their email, lower-cased: platforms have no stable id
-    for an invitee across bookings, and one person booking twice is one Rebook contact."""
-
-    id: str
-    name: str
-    email: str | None
-    phone: str | None  # E.164, or None when absent or not a valid number
-    timezone: str  # IANA
-    locale: str | None = None  # e.g. "en", "pt-BR"
-
-
-@dataclass(frozen=True)
-class PlatformHost:
-    id: str
-    name: str
-    email: str | None
-
-
-@dataclass(frozen=True)
 class PlatformBooking:
-    """A booking Rebook should create an appointment for."""
+    """A booking Rebook should create an appointment for.
+
+    `contact` is the person who booked. Its `id` is their email, lower-cased: platforms
+    have no stable id for a booker across bookings, and one person booking twice is one
+    Rebook contact. Its phone is E.164, or None when absent or not a valid number.
+    """
 
     platform: Platform
     external_id: str  # the platform's booking id: Cal.com uid, Calendly invitee URI
@@ -68,8 +54,9 @@ class PlatformBooking:
     topic: str
     reschedule_url: str
     booked_via: BookedVia
-    contact: PlatformContact
-    host: PlatformHost
+    contact: ContactDetails
+    host: HostDetails
+    contact_locale: str | None = None  # e.g. "en", "pt-BR", when the platform knows it
     location: str | None = None  # address, phone number or the platform's label
     join_url: str | None = None  # video-call link
 
@@ -130,6 +117,21 @@ class ParsedWebhook:
     @property
     def ignored(self) -> bool:
         return not self.items
+
+
+class WebhookReader(Protocol):
+    """What the API needs of an adapter: one instance per connected webhook (one secret)."""
+
+    platform: Platform
+
+    def read(self, body: bytes, headers: Mapping[str, str], now: datetime) -> ParsedWebhook:
+        """Verify the delivery received at `now`, then read it.
+
+        Raises:
+            SignatureError: the delivery is not shown to come from the platform (401).
+            PayloadError: a signed body without a field Rebook needs (422).
+        """
+        ...
 
 
 # --------------------------------------------------------------------------- errors

@@ -289,6 +289,8 @@ def test_a_utc_appointment_needs_no_vtimezone():
         ({"sequence": -1}, "sequence"),
         ({"uid": "two words@rebook.example"}, "uid"),
         ({"alarm_minutes_before": -5}, "alarm_minutes_before"),
+        ({"organizer": Organizer("Grace", "grace")}, "not an email address: 'grace'"),
+        ({"attendees": (Attendee("Ada", "ada @example.com"),)}, "not an email address"),
         (
             {"method": InviteMethod.CANCEL, "status": EventStatus.CONFIRMED},
             "CANCEL invite must have status CANCELLED",

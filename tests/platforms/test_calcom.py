@@ -63,7 +63,7 @@ def test_booking_created_becomes_a_booking_with_the_booker_as_contact():
     assert booking.contact.email == "Ada.Lovelace@example.com"
     assert booking.contact.phone == "+12125550100"
     assert booking.contact.timezone == "America/New_York"
-    assert booking.contact.locale == "en"
+    assert booking.contact_locale == "en"
     assert booking.host.id == "87"
     assert booking.host.name == "Grace Hopper"
     assert booking.host.email == "grace@acme.example"
@@ -336,6 +336,10 @@ def _with(name: str, value: Any, *path: str | int) -> bytes:
         ),
         (_without("meeting_ended", "endTime"), "endTime"),
         (_without("booking_created", "triggerEvent"), "triggerEvent"),
+        (
+            _with("booking_created", {"name": "Grace Hopper"}, "payload", "organizer"),
+            "payload.organizer.id",
+        ),
     ],
 )
 def test_a_malformed_body_names_the_field(raw, field):

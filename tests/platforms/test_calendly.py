@@ -71,7 +71,7 @@ def test_invitee_created_becomes_a_booking():
     assert booking.contact.email == "marie.curie@example.fr"
     assert booking.contact.phone == "+33612345678"
     assert booking.contact.timezone == "Europe/Paris"
-    assert booking.contact.locale is None
+    assert booking.contact_locale is None
     assert booking.host.id == "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
     assert booking.host.name == "Pierre Martin"
     assert booking.host.email == "pierre@acme.example"
