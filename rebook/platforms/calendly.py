@@ -32,8 +32,8 @@ from typing import Any
 
 from pydantic import AwareDatetime, Field, StrictBool
 
-from rebook.contracts import ContactDetails, HostDetails
-from rebook.domain import BookedVia, EventType
+from rebook.core.contracts import ContactDetails, HostDetails
+from rebook.core.domain import BookedVia, EventType
 from rebook.platforms.common import (
     IanaZone,
     InvalidSignature,

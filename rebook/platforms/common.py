@@ -25,8 +25,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
-from rebook.contracts import ContactDetails, HostDetails
-from rebook.domain import AppointmentKind, BookedVia, EventType
+from rebook.core.contracts import ContactDetails, HostDetails
+from rebook.core.domain import AppointmentKind, BookedVia, EventType
 from rebook.phones import InvalidPhoneNumber, normalise_phone
 
 # --------------------------------------------------------------------------- results

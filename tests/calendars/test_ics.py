@@ -31,7 +31,7 @@ from rebook.calendars import (
     build_ics,
     invite_file,
 )
-from tests.fakes.fixtures import SENDGRID_API_KEY
+from tests.support.fakes import SENDGRID_API_KEY
 
 NEW_YORK = ZoneInfo("America/New_York")
 UID = "apt_01HV7Q@rebook.example"

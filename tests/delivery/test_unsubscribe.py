@@ -3,7 +3,7 @@ from sendgrid import SendGridAPIClient
 from sendgrid.helpers.mail import From, Mail, To
 
 from rebook.delivery.unsubscribe import add_mail_headers, unsubscribe_headers
-from tests.fakes.fixtures import SENDGRID_API_KEY
+from tests.support.fakes import SENDGRID_API_KEY
 
 URL = "https://rebook.example/u/eyJjIjoiY18xMjMifQ.Zk9xYw.sig"
 

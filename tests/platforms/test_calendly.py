@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rebook.domain import AppointmentKind, BookedVia, EventType
+from rebook.core.domain import AppointmentKind, BookedVia, EventType
 from rebook.platforms import (
     CalendlyWebhooks,
     InvalidSignature,

@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from rebook.domain import AppointmentKind
+from rebook.core.domain import AppointmentKind
 from rebook.platforms import (
     CalcomWebhooks,
     CalendlyWebhooks,
