@@ -127,7 +127,9 @@ class HubSpotCrm:
         created = self._call(
             "create contact",
             lambda: self._contacts.basic_api.create(
-                hs_contacts.SimplePublicObjectInputForCreate(properties=properties, associations=[]),
+                hs_contacts.SimplePublicObjectInputForCreate(
+                    properties=properties, associations=[]
+                ),
                 _request_timeout=self._timeout,
             ),
         )
@@ -259,7 +261,9 @@ class HubSpotCrm:
         except _API_ERRORS as err:
             raise _classify(action, err) from err
         except urllib3.exceptions.HTTPError as err:
-            raise TransientCrmError(f"HubSpot {action}: unreachable ({type(err).__name__})") from err
+            raise TransientCrmError(
+                f"HubSpot {action}: unreachable ({type(err).__name__})"
+            ) from err
 
 
 def timeline_reference(entry_id: str) -> str:
@@ -302,7 +306,9 @@ def _contact_properties(contact: CrmContact) -> dict[str, str]:
 
 
 def _eq_group(module: Any, prop: str, value: str) -> Any:
-    return module.FilterGroup(filters=[module.Filter(property_name=prop, operator="EQ", value=value)])
+    return module.FilterGroup(
+        filters=[module.Filter(property_name=prop, operator="EQ", value=value)]
+    )
 
 
 def _classify(action: str, err: Exception) -> Exception:
@@ -341,5 +347,3 @@ def _number(score: float) -> str:
 
 def _escape(text: str) -> str:
     return html.escape(text, quote=False)
-
-

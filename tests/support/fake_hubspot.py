@@ -6,8 +6,9 @@ Bearer token; unknown properties, duplicate emails and associations to missing c
 refused as HubSpot refuses them, with HubSpot's error body. Every request is recorded
 (`.requests`), and state can be read directly (`.contacts`, `.notes`, `.properties`).
 
-Beyond the base's `fail_next()`: `lose_next_response()` applies the next request and then
-answers with an error, as when a gateway times out after HubSpot did the work.
+Beyond the base's `fail_next()`: `lose_response(method, path)` applies the next such
+request and then answers it with an error, as when a gateway times out after HubSpot did
+the work.
 """
 
 from __future__ import annotations
@@ -87,14 +88,14 @@ class FakeHubSpot(FakeHttpServer):
         self.properties: dict[str, dict[str, dict[str, Any]]] = {"contacts": {}, "notes": {}}
         self._ids = itertools.count(101)
         self._state = threading.Lock()
-        self._lost: list[int] = []
+        self._lost: dict[tuple[str, str], int] = {}
 
     # ------------------------------------------------------------------ test API
 
-    def lose_next_response(self, status: int = 504) -> None:
-        """Apply the next request, then answer it with this error status."""
+    def lose_response(self, method: str, path: str, status: int = 504) -> None:
+        """Apply the next `method` request to `path`, then answer it with this status."""
         with self._state:
-            self._lost.append(status)
+            self._lost[(method, path)] = status
 
     def add_contact(self, **properties: str) -> str:
         """A contact the business created in HubSpot itself (not through Rebook)."""
@@ -118,7 +119,7 @@ class FakeHubSpot(FakeHttpServer):
         if request.headers.get("authorization") != f"Bearer {self.access_token}":
             return _error(401, "Authentication credentials not found.")
         with self._state:
-            lost = self._lost.pop(0) if self._lost else None
+            lost = self._lost.pop((request.method, request.path.split("?", 1)[0]), None)
             try:
                 response = self._route(request)
             except HubSpotError as err:
