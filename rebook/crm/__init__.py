@@ -5,7 +5,6 @@ workflow code must never import them.
 """
 
 from rebook.crm.port import (
-    CrmContact,
     CrmError,
     CrmPort,
     PermanentCrmError,
@@ -15,7 +14,6 @@ from rebook.crm.port import (
 )
 
 __all__ = [
-    "CrmContact",
     "CrmError",
     "CrmPort",
     "PermanentCrmError",

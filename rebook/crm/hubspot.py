@@ -41,8 +41,8 @@ from hubspot.crm import properties as hs_properties
 from hubspot.crm.objects import notes as hs_notes
 from urllib3.util.retry import Retry
 
+from rebook.contracts import ContactDetails
 from rebook.crm.port import (
-    CrmContact,
     PermanentCrmError,
     TimelineEntry,
     TimelineKind,
@@ -109,7 +109,7 @@ class HubSpotCrm:
 
     # ------------------------------------------------------------------ the port
 
-    def upsert_contact(self, contact: CrmContact) -> str:
+    def upsert_contact(self, contact: ContactDetails) -> str:
         properties = _contact_properties(contact)
         if contact.email:
             return self._upsert_by_email(contact.email, properties)
@@ -220,10 +220,10 @@ class HubSpotCrm:
         errors = "; ".join(str(e.message) for e in (getattr(response, "errors", None) or []))
         raise PermanentCrmError(f"HubSpot refused the contact: {errors or 'no result'}")
 
-    def _find_contact(self, contact: CrmContact) -> str | None:
-        groups = [_eq_group(hs_contacts, CONTACT_ID_PROPERTY, contact.rebook_id)]
-        if contact.phone:
-            groups.append(_eq_group(hs_contacts, "phone", contact.phone))
+    def _find_contact(self, contact: ContactDetails) -> str | None:
+        groups = [_eq_group(hs_contacts, CONTACT_ID_PROPERTY, contact.id)]
+        if phone := _phone(contact):
+            groups.append(_eq_group(hs_contacts, "phone", phone))
         search = hs_contacts.PublicObjectSearchRequest(
             filter_groups=groups, properties=[CONTACT_ID_PROPERTY], limit=1
         )
@@ -292,17 +292,22 @@ def note_body(entry: TimelineEntry, reference: str) -> str:
     return "".join(f"<p>{line}</p>" for line in lines)
 
 
-def _contact_properties(contact: CrmContact) -> dict[str, str]:
+def _contact_properties(contact: ContactDetails) -> dict[str, str]:
     first, _, last = contact.name.strip().partition(" ")
     values = {
         "email": contact.email,
         "firstname": first,
         "lastname": last.strip(),
-        "phone": contact.phone,
-        CONTACT_ID_PROPERTY: contact.rebook_id,
+        "phone": _phone(contact),
+        CONTACT_ID_PROPERTY: contact.id,
     }
     # Blank values are left out so they never erase what the business typed in HubSpot.
     return {key: value for key, value in values.items() if value}
+
+
+def _phone(contact: ContactDetails) -> str | None:
+    """HubSpot's phone: the SMS number, else the WhatsApp one (both E.164)."""
+    return contact.phone or contact.whatsapp
 
 
 def _eq_group(module: Any, prop: str, value: str) -> Any:

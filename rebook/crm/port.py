@@ -12,15 +12,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
+from rebook.contracts import ContactDetails
 from rebook.domain import Channel
-
-
-@dataclass(frozen=True)
-class CrmContact:
-    rebook_id: str  # the booking platform's contact id, as Rebook knows the contact
-    name: str
-    email: str | None = None
-    phone: str | None = None  # E.164
 
 
 class TimelineKind(StrEnum):
@@ -79,7 +72,7 @@ class PermanentCrmError(CrmError):
 
 
 class CrmPort(Protocol):
-    def upsert_contact(self, contact: CrmContact) -> str:
+    def upsert_contact(self, contact: ContactDetails) -> str:
         """Create or update the contact; returns the CRM's contact id. Idempotent.
 
         Raises: TransientCrmError, PermanentCrmError.

@@ -7,7 +7,6 @@ endpoint store are built on top of it.
 from rebook.outbound.events import (
     AppointmentRef,
     Clicked,
-    ContactRef,
     Converted,
     Failed,
     Flagged,
@@ -48,7 +47,6 @@ __all__ = [
     "AppointmentRef",
     "AttemptOutcome",
     "Clicked",
-    "ContactRef",
     "Converted",
     "DisableReason",
     "EndpointHealth",

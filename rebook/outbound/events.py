@@ -25,6 +25,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from rebook.contracts import AppointmentDetails, ContactDetails
 from rebook.domain import Channel
 
 
@@ -56,19 +57,23 @@ class WebhookEventType(StrEnum):
 
 @dataclass(frozen=True)
 class AppointmentRef:
+    """The appointment as webhooks name it: ids and the slot, not the whole record."""
+
     id: str
     external_id: str  # the booking platform's id
     starts_at: datetime | None = None
     kind: str | None = None
     host_id: str | None = None
 
-
-@dataclass(frozen=True)
-class ContactRef:
-    id: str  # the booking platform's contact id
-    email: str | None = None
-    phone: str | None = None
-    name: str | None = None
+    @classmethod
+    def of(cls, appointment: AppointmentDetails) -> AppointmentRef:
+        return cls(
+            id=appointment.appointment_id,
+            external_id=appointment.external_id,
+            starts_at=appointment.starts_at,
+            kind=appointment.kind.value,
+            host_id=appointment.host.id,
+        )
 
 
 @dataclass(frozen=True)
@@ -180,7 +185,7 @@ class OutboundEvent:
     occurred_at: datetime
     workspace_id: str
     appointment: AppointmentRef | None = None
-    contact: ContactRef | None = None
+    contact: ContactDetails | None = None
     message: MessageRef | None = None
     details: Details | None = field(default=None)
 

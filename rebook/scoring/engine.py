@@ -17,7 +17,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from rebook.outbound.events import ContactRef, OutboundEvent, ScoreChanged, WebhookEventType
+from rebook.contracts import ContactDetails
+from rebook.outbound.events import OutboundEvent, ScoreChanged, WebhookEventType
 from rebook.scoring.rules import ScoringRules, Signal
 
 _DECIMALS = 2
@@ -157,7 +158,7 @@ def refresh(state: ScoreState, now: datetime, rules: ScoringRules) -> ScoreUpdat
 
 
 def score_changed_event(
-    crossing: BandCrossing, *, workspace_id: str, contact: ContactRef
+    crossing: BandCrossing, *, workspace_id: str, contact: ContactDetails
 ) -> OutboundEvent:
     """The `lead.score_changed` webhook event for a band crossing. Its id is derived from
     the crossing, so emitting it twice enqueues one delivery."""

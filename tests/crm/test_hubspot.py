@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from rebook.contracts import ContactDetails
 from rebook.crm.hubspot import HubSpotCrm, note_body, timeline_reference
 from rebook.crm.port import (
-    CrmContact,
     CrmPort,
     PermanentCrmError,
     TimelineEntry,
@@ -20,10 +20,14 @@ from rebook.domain import Channel
 from tests.support.fake_hubspot import ACCESS_TOKEN, FakeHubSpot
 
 AT = datetime(2025, 3, 4, 9, 30, tzinfo=UTC)
-ADA = CrmContact(
-    rebook_id="c-42", name="Ada King Lovelace", email="ada@example.com", phone="+447700900123"
+ADA = ContactDetails(
+    id="c-42",
+    name="Ada King Lovelace",
+    timezone="Europe/London",
+    email="ada@example.com",
+    phone="+447700900123",
 )
-SMS_ONLY = CrmContact(rebook_id="c-43", name="Bob", phone="+15005550006")
+SMS_ONLY = ContactDetails(id="c-43", name="Bob", timezone="America/New_York", phone="+15005550006")
 SENT = TimelineEntry(
     entry_id="com_1/sent",
     kind=TimelineKind.MESSAGE_SENT,
@@ -104,7 +108,9 @@ def test_a_contact_with_email_is_one_batch_upsert_by_email(crm, fake_hubspot):
 
 def test_upserting_again_updates_the_same_contact(crm, fake_hubspot):
     first = crm.upsert_contact(ADA)
-    second = crm.upsert_contact(CrmContact("c-42", "Ada Lovelace", email="ada@example.com"))
+    second = crm.upsert_contact(
+        ContactDetails("c-42", "Ada Lovelace", "Europe/London", email="ada@example.com")
+    )
 
     assert first == second
     assert len(fake_hubspot.contacts) == 1
@@ -143,7 +149,9 @@ def test_a_contact_without_email_found_again_is_updated_not_duplicated(crm, fake
     first = crm.upsert_contact(SMS_ONLY)
     fake_hubspot.reset()
 
-    second = crm.upsert_contact(CrmContact("c-43", "Bob Builder", phone="+15005550006"))
+    second = crm.upsert_contact(
+        ContactDetails("c-43", "Bob Builder", "America/New_York", phone="+15005550006")
+    )
 
     assert second == first
     assert fake_hubspot.calls() == [
@@ -158,6 +166,14 @@ def test_a_contact_without_email_found_again_is_updated_not_duplicated(crm, fake
             "rebook_contact_id": "c-43",
         }
     }
+    assert len(fake_hubspot.contacts) == 1
+
+
+def test_a_whatsapp_only_contact_is_found_by_its_whatsapp_number(crm, fake_hubspot):
+    contact = ContactDetails("c-44", "Chloé", "Europe/Paris", whatsapp="+33612345678")
+    contact_id = crm.upsert_contact(contact)
+    assert fake_hubspot.contacts[contact_id].properties["phone"] == "+33612345678"
+    assert crm.upsert_contact(contact) == contact_id
     assert len(fake_hubspot.contacts) == 1
 
 

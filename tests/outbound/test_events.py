@@ -4,11 +4,11 @@ from decimal import Decimal
 
 import pytest
 
-from rebook.domain import Channel
+from rebook.contracts import AppointmentDetails, ContactDetails, HostDetails
+from rebook.domain import AppointmentKind, BookedVia, Channel
 from rebook.outbound.events import (
     AppointmentRef,
     Clicked,
-    ContactRef,
     Converted,
     Details,
     Failed,
@@ -33,7 +33,9 @@ APPOINTMENT = AppointmentRef(
     kind="demo",
     host_id="host-7",
 )
-CONTACT = ContactRef(id="c-42", email="ada@example.com", phone="+447700900123", name="Ada")
+CONTACT = ContactDetails(
+    id="c-42", name="Ada", timezone="Europe/London", email="ada@example.com", phone="+447700900123"
+)
 MESSAGE = MessageRef(
     id="com_1", channel=Channel.SMS, step="missed_1", template="no_show", variant="a"
 )
@@ -110,9 +112,9 @@ def test_the_body_is_compact_sorted_and_byte_identical_every_time():
     assert body == (
         b'{"data":{"appointment":{"external_id":"cal-991","host_id":"host-7","id":"apt_1",'
         b'"kind":"demo","starts_at":"2025-03-04T09:00:00Z"},"contact":{"email":"ada@example.com",'
-        b'"id":"c-42","name":"Ada","phone":"+447700900123"},"currency":"EUR","stage":"purchase",'
-        b'"value":"49.90","workspace_id":"ws_1"},"timestamp":"2025-03-04T09:30:15.250000Z",'
-        b'"type":"appointment.converted"}'
+        b'"id":"c-42","name":"Ada","phone":"+447700900123","timezone":"Europe/London"},'
+        b'"currency":"EUR","stage":"purchase","value":"49.90","workspace_id":"ws_1"},'
+        b'"timestamp":"2025-03-04T09:30:15.250000Z","type":"appointment.converted"}'
     )
 
 
@@ -137,6 +139,7 @@ def test_score_and_opt_out_events_are_about_the_contact_only():
             "email": "ada@example.com",
             "phone": "+447700900123",
             "name": "Ada",
+            "timezone": "Europe/London",
         },
         "score": 62.5,
         "previous_score": 55.0,
@@ -148,6 +151,42 @@ def test_score_and_opt_out_events_are_about_the_contact_only():
     assert (opt_out["channel"], opt_out["source"]) == ("sms", "sms_stop")
 
 
+def test_the_appointment_reference_is_built_from_the_workflows_details():
+    contact = ContactDetails(
+        "c-1", name="C", timezone="UTC", preferred_channel=Channel.WHATSAPP, whatsapp="+331"
+    )
+    details = AppointmentDetails(
+        appointment_id="apt_1",
+        external_id="cal-1",
+        starts_at=datetime(2025, 3, 4, 9, 0, tzinfo=UTC),
+        duration_minutes=30,
+        kind=AppointmentKind.CONSULTATION,
+        topic="Intro",
+        reschedule_url="https://book.example/r",
+        booked_via=BookedVia.WEB,
+        contact=contact,
+        host=HostDetails("host-7", "Grace"),
+    )
+    event = OutboundEvent(
+        id="e1",
+        type=WebhookEventType.APPOINTMENT_CREATED,
+        occurred_at=AT,
+        workspace_id="ws_1",
+        appointment=AppointmentRef.of(details),
+        contact=details.contact,
+    )
+
+    data = envelope(event)["data"]
+    assert data["appointment"] == {
+        "id": "apt_1",
+        "external_id": "cal-1",
+        "starts_at": "2025-03-04T09:00:00Z",
+        "kind": "consultation",
+        "host_id": "host-7",
+    }
+    assert data["contact"]["preferred_channel"] == "whatsapp"
+
+
 def test_absent_optional_values_are_left_out_not_null():
     event = OutboundEvent(
         id="e1",
@@ -155,13 +194,13 @@ def test_absent_optional_values_are_left_out_not_null():
         occurred_at=AT,
         workspace_id="ws_1",
         appointment=AppointmentRef("apt_1", "cal-1"),
-        contact=ContactRef("c-1"),
+        contact=ContactDetails("c-1", name="C", timezone="UTC"),
         details=Converted(),
     )
     assert envelope(event)["data"] == {
         "workspace_id": "ws_1",
         "appointment": {"id": "apt_1", "external_id": "cal-1"},
-        "contact": {"id": "c-1"},
+        "contact": {"id": "c-1", "name": "C", "timezone": "UTC"},
     }
     assert b"null" not in serialize(event)
 
@@ -176,7 +215,7 @@ def test_times_in_other_zones_are_sent_in_utc():
         appointment=AppointmentRef(
             "apt_1", "cal-1", starts_at=datetime(2025, 3, 4, 10, 0, tzinfo=paris)
         ),
-        contact=ContactRef("c-1"),
+        contact=ContactDetails("c-1", name="C", timezone="UTC"),
     )
     payload = envelope(event)
     assert payload["timestamp"] == "2025-03-04T09:30:00Z"
@@ -190,7 +229,7 @@ def test_non_ascii_text_is_sent_as_utf8():
         occurred_at=AT,
         workspace_id="ws_1",
         appointment=APPOINTMENT,
-        contact=ContactRef("c-1", name="Zoë"),
+        contact=ContactDetails("c-1", name="Zoë", timezone="Europe/Paris"),
         details=Flagged("Rendez-vous annulé"),
     )
     body = serialize(event)

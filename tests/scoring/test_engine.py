@@ -5,7 +5,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rebook.outbound.events import ContactRef, WebhookEventType, serialize
+from rebook.contracts import ContactDetails
+from rebook.outbound.events import WebhookEventType, serialize
 from rebook.scoring.engine import (
     Direction,
     ScoreSignal,
@@ -22,7 +23,7 @@ from rebook.scoring.rules import ScoringRules, Signal
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 RULES = ScoringRules()
 NO_DECAY = ScoringRules(half_life_days=None)
-CONTACT = ContactRef(id="c-42", email="ada@example.com")
+CONTACT = ContactDetails(id="c-42", name="Ada", timezone="UTC", email="ada@example.com")
 
 
 def state(score: float, *, at: datetime | None = T0, rules: ScoringRules = RULES) -> ScoreState:
@@ -209,7 +210,7 @@ def test_a_crossing_becomes_a_lead_score_changed_event():
         "timestamp": "2025-03-01T12:00:00Z",
         "data": {
             "workspace_id": "ws_1",
-            "contact": {"id": "c-42", "email": "ada@example.com"},
+            "contact": {"id": "c-42", "name": "Ada", "timezone": "UTC", "email": "ada@example.com"},
             "score": 65,
             "previous_score": 55,
             "band": "hot",
