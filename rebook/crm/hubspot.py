@@ -32,7 +32,7 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import urllib3
 from hubspot import HubSpot
@@ -43,6 +43,7 @@ from urllib3.util.retry import Retry
 
 from rebook.contracts import ContactDetails
 from rebook.crm.port import (
+    CrmError,
     PermanentCrmError,
     TimelineEntry,
     TimelineKind,
@@ -221,9 +222,9 @@ class HubSpotCrm:
         raise PermanentCrmError(f"HubSpot refused the contact: {errors or 'no result'}")
 
     def _find_contact(self, contact: ContactDetails) -> str | None:
-        groups = [_eq_group(hs_contacts, CONTACT_ID_PROPERTY, contact.id)]
+        groups = [_contact_filter(CONTACT_ID_PROPERTY, contact.id)]
         if phone := _phone(contact):
-            groups.append(_eq_group(hs_contacts, "phone", phone))
+            groups.append(_contact_filter("phone", phone))
         search = hs_contacts.PublicObjectSearchRequest(
             filter_groups=groups, properties=[CONTACT_ID_PROPERTY], limit=1
         )
@@ -310,13 +311,13 @@ def _phone(contact: ContactDetails) -> str | None:
     return contact.phone or contact.whatsapp
 
 
-def _eq_group(module: Any, prop: str, value: str) -> Any:
-    return module.FilterGroup(
-        filters=[module.Filter(property_name=prop, operator="EQ", value=value)]
+def _contact_filter(prop: str, value: str) -> hs_contacts.FilterGroup:
+    return hs_contacts.FilterGroup(
+        filters=[hs_contacts.Filter(property_name=prop, operator="EQ", value=value)]
     )
 
 
-def _classify(action: str, err: Exception) -> Exception:
+def _classify(action: str, err: Exception) -> CrmError:
     status = int(getattr(err, "status", 0) or 0)
     detail = _error_detail(err)
     message = f"HubSpot {action}: HTTP {status}{': ' + detail if detail else ''}"
