@@ -1,0 +1,11 @@
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.fake_hubspot import FakeHubSpot
+
+
+@pytest.fixture
+def fake_hubspot() -> Iterator[FakeHubSpot]:
+    with FakeHubSpot() as fake:
+        yield fake
