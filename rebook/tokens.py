@@ -35,7 +35,7 @@ from typing import Any, ClassVar, TypeVar
 from itsdangerous import BadSignature, SignatureExpired, Signer, TimestampSigner
 from itsdangerous.signer import HMACAlgorithm
 
-from rebook.domain import Channel
+from rebook.core.domain import Channel
 
 # 32 random bytes, URL-safe base64: what generate_secret() makes. Shorter secrets are
 # refused so that a typo'd or placeholder setting cannot sign anything.

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from itsdangerous import URLSafeSerializer
 
-from rebook.domain import Channel
+from rebook.core.domain import Channel
 from rebook.tokens import (
     CLOCK_SKEW,
     MAX_TOKEN_LENGTH,

@@ -41,7 +41,7 @@ from hubspot.crm import properties as hs_properties
 from hubspot.crm.objects import notes as hs_notes
 from urllib3.util.retry import Retry
 
-from rebook.contracts import ContactDetails
+from rebook.core.contracts import ContactDetails
 from rebook.crm.port import (
     CrmError,
     PermanentCrmError,

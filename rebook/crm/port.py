@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-from rebook.contracts import ContactDetails
-from rebook.domain import Channel
+from rebook.core.contracts import ContactDetails
+from rebook.core.domain import Channel
 
 
 class TimelineKind(StrEnum):

@@ -25,8 +25,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from rebook.contracts import AppointmentDetails, ContactDetails
-from rebook.domain import Channel
+from rebook.core.contracts import AppointmentDetails, ContactDetails
+from rebook.core.domain import Channel
 
 
 class WebhookEventType(StrEnum):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from rebook.contracts import ContactDetails
+from rebook.core.contracts import ContactDetails
 from rebook.outbound.events import OutboundEvent, ScoreChanged, WebhookEventType
 from rebook.scoring.rules import ScoringRules, Signal
 

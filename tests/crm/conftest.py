@@ -2,7 +2,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.fake_hubspot import FakeHubSpot
+from tests.support.fakes.hubspot import FakeHubSpot
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from rebook.contracts import ContactDetails
+from rebook.core.contracts import ContactDetails
+from rebook.core.domain import Channel
 from rebook.crm.hubspot import HubSpotCrm, note_body, timeline_reference
 from rebook.crm.port import (
     CrmPort,
@@ -16,8 +17,7 @@ from rebook.crm.port import (
     TimelineKind,
     TransientCrmError,
 )
-from rebook.domain import Channel
-from tests.support.fake_hubspot import ACCESS_TOKEN, FakeHubSpot
+from tests.support.fakes.hubspot import ACCESS_TOKEN, FakeHubSpot
 
 AT = datetime(2025, 3, 4, 9, 30, tzinfo=UTC)
 ADA = ContactDetails(

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from rebook.contracts import AppointmentDetails, ContactDetails, HostDetails
-from rebook.domain import AppointmentKind, BookedVia, Channel
+from rebook.core.contracts import AppointmentDetails, ContactDetails, HostDetails
+from rebook.core.domain import AppointmentKind, BookedVia, Channel
 from rebook.outbound.events import (
     AppointmentRef,
     Clicked,

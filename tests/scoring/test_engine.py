@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rebook.contracts import ContactDetails
+from rebook.core.contracts import ContactDetails
 from rebook.outbound.events import WebhookEventType, serialize
 from rebook.scoring.engine import (
     Direction,

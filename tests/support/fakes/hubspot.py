@@ -21,7 +21,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from tests.fakes.http_server import FakeHttpServer, FakeResponse, RecordedRequest, ScriptedFailure
+from tests.support.fakes.http_server import (
+    FakeHttpServer,
+    FakeResponse,
+    RecordedRequest,
+    ScriptedFailure,
+)
 
 ACCESS_TOKEN = "pat-na1-test-token"
 
