@@ -377,7 +377,7 @@ def render_issues(
     alternative found or not, and every optional detail present or absent."""
     renderer = PlaybookRenderer(templates, SAMPLE_BRAND, library)
     problems: dict[str, PlaybookIssue] = {}
-    warnings: dict[str, PlaybookIssue] = {}
+    longest: dict[str, int] = {}  # SMS segments, by template
     combos = list(itertools.product(Segment, (True, False), (True, False)))
     kinds = list(AppointmentKind)
     send_times = sample_send_times()
@@ -404,11 +404,11 @@ def render_issues(
                         problems.setdefault(str(err), PlaybookIssue(err.path, err.message))
                         continue
                     if message.sms and message.sms.segments > SMS_SEGMENTS_WARNED:
-                        issue = PlaybookIssue(
-                            f"locales.{locale}.templates.{message.template}",
-                            f"the SMS runs to {message.sms.segments} segments "
-                            f"({message.sms.encoding.value}) for a sample appointment",
-                        )
-                        warnings.setdefault(str(issue), issue)
-    return list(problems.values()), list(warnings.values())
+                        at = f"locales.{locale}.templates.{message.template}"
+                        longest[at] = max(longest.get(at, 0), message.sms.segments)
+    warnings = [
+        PlaybookIssue(at, f"the SMS runs to {segments} segments for a long sample appointment")
+        for at, segments in longest.items()
+    ]
+    return list(problems.values()), warnings
 
