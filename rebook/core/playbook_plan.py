@@ -298,6 +298,23 @@ def _silent(step_id: str, due: datetime, action: StepAction) -> PlannedStep:
     return PlannedStep(step=step_id, due_at=due, key=step_key(step_id, due), action=action)
 
 
+def possible_channels(step: PlaybookStep) -> tuple[Channel, ...]:
+    """Every channel the step may go out on for some contact (its copy must cover them)."""
+    if step.recipient is Recipient.HOST:
+        return tuple(_CONCRETE[c] for c in step.channels if c in _CONCRETE)
+    if step.fallback or any(c in (ChannelChoice.PREFERRED, ChannelChoice.OTHER) for c in step.channels):
+        return tuple(Channel)
+    channels: list[Channel] = []
+    for choice in step.channels:
+        options = (
+            [Channel.SMS, Channel.WHATSAPP]
+            if choice is ChannelChoice.SMS_OR_WHATSAPP
+            else [_CONCRETE[choice]]
+        )
+        channels.extend(c for c in options if c not in channels)
+    return tuple(channels)
+
+
 def resolve_channels(
     step: PlaybookStep, appointment: AppointmentDetails, previous_lead: Channel | None = None
 ) -> tuple[Channel, ...]:

@@ -411,7 +411,13 @@ def to_playbook(doc: PlaybookDocument) -> Playbook:
 
 
 def _step(step: StepDoc | None) -> PlaybookStep | None:
-    return None if step is None else _offset_step(step, 0)
+    return None if step is None else to_step(step)
+
+
+def to_step(step: StepDoc) -> PlaybookStep:
+    """The step as the planner sees it, its offset read from `before`/`after`."""
+    offset = step.before if isinstance(step, ReminderDoc) else getattr(step, "after", 0)
+    return _offset_step(step, int(offset))
 
 
 def _offset_step(step: StepDoc, offset_s: int) -> PlaybookStep:

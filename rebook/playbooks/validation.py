@@ -18,7 +18,7 @@ from babel import Locale, UnknownLocaleError
 from pydantic import ValidationError
 
 from rebook.core.playbook import ChannelChoice, ContentKind, Playbook, Segment
-from rebook.core.playbook_plan import RESERVED_STEP_IDS
+from rebook.core.playbook_plan import RESERVED_STEP_IDS, possible_channels
 from rebook.domain import AppointmentKind, Channel, Recipient
 from rebook.playbooks import dates
 from rebook.playbooks.content import EMPTY_LIBRARY, ContentLibrary, best_match
@@ -29,6 +29,7 @@ from rebook.playbooks.document import (
     StringsDoc,
     content_selectors,
     format_duration,
+    to_step,
     to_playbook,
     to_templates,
 )
@@ -49,16 +50,6 @@ MAX_OFFSET_S: Final = 365 * 86400
 SMS_SEGMENTS_WARNED: Final = 3
 SAMPLE_BRAND: Final = Brand(name="Acme Scheduling", postal_address="1 Market St, San Francisco")
 
-_ALL_CHANNELS: Final = tuple(Channel)
-_CHANNEL_OF: Final = {
-    ChannelChoice.EMAIL: (Channel.EMAIL,),
-    ChannelChoice.SMS: (Channel.SMS,),
-    ChannelChoice.WHATSAPP: (Channel.WHATSAPP,),
-    ChannelChoice.IN_APP: (Channel.IN_APP,),
-    ChannelChoice.SMS_OR_WHATSAPP: (Channel.SMS, Channel.WHATSAPP),
-    ChannelChoice.PREFERRED: _ALL_CHANNELS,
-    ChannelChoice.OTHER: _ALL_CHANNELS,
-}
 _PART_OF: Final = {
     Channel.EMAIL: "email",
     Channel.SMS: "short",
@@ -298,14 +289,7 @@ def template_uses(doc: PlaybookDocument) -> dict[str, tuple[set[Channel], Recipi
     including the templates experiment arms use instead."""
     uses: dict[str, tuple[set[Channel], Recipient, str]] = {}
     for path, step in steps_of(doc):
-        channels: set[Channel] = set()
-        if step.recipient is Recipient.HOST:
-            channels.add(Channel.EMAIL)
-        else:
-            for choice in step.channels:
-                channels.update(_CHANNEL_OF[choice])
-            if step.fallback:
-                channels.update(_ALL_CHANNELS)
+        channels = set(possible_channels(to_step(step)))
         known, _, first_path = uses.get(step.template, (set(), step.recipient, path))
         uses[step.template] = (known | channels, step.recipient, first_path)
     for arm, swaps in doc.variants.items():
