@@ -115,9 +115,7 @@ def pending(
 ) -> list[PlannedStep]:
     done = set(state.completed_steps)
     return [
-        s
-        for s in plan(playbook, appointment, state, quiet_hours=quiet_hours)
-        if s.key not in done
+        s for s in plan(playbook, appointment, state, quiet_hours=quiet_hours) if s.key not in done
     ]
 
 
@@ -302,7 +300,9 @@ def possible_channels(step: PlaybookStep) -> tuple[Channel, ...]:
     """Every channel the step may go out on for some contact (its copy must cover them)."""
     if step.recipient is Recipient.HOST:
         return tuple(_CONCRETE[c] for c in step.channels if c in _CONCRETE)
-    if step.fallback or any(c in (ChannelChoice.PREFERRED, ChannelChoice.OTHER) for c in step.channels):
+    if step.fallback or any(
+        c in (ChannelChoice.PREFERRED, ChannelChoice.OTHER) for c in step.channels
+    ):
         return tuple(Channel)
     channels: list[Channel] = []
     for choice in step.channels:

@@ -55,7 +55,8 @@ def long_date(moment: datetime, zone: tzinfo, locale: str) -> str:
 def short_time(moment: datetime, zone: tzinfo, locale: str) -> str:
     """E.g. "4:00 PM CET" (en), "16:00 CET" (es)."""
     local = in_zone(moment, zone)
-    return f"{format_time(local, 'short', tzinfo=zone, locale=babel_locale(locale))} {local.tzname() or 'UTC'}"
+    text = format_time(local, "short", tzinfo=zone, locale=babel_locale(locale))
+    return f"{text} {local.tzname() or 'UTC'}"
 
 
 def weekday(moment: datetime, zone: tzinfo, locale: str) -> str:

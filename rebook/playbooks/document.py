@@ -284,9 +284,7 @@ class CopyDoc(_Doc):
 
 class MessageTemplateDoc(CopyDoc):
     description: str | None = None
-    link: LinkName = Field(
-        default=LinkName.RESCHEDULE, description="the link the message is about"
-    )
+    link: LinkName = Field(default=LinkName.RESCHEDULE, description="the link the message is about")
     repeat: CopyDoc | None = Field(default=None, description="for repeat no-shows")
     without_content: CopyDoc | None = Field(
         default=None, description="when the step has no real content link"
@@ -360,7 +358,9 @@ class PlaybookDocument(_Doc):
         description="on disk only: locale files, relative to this file, merged in order",
     )
     locales: dict[LocaleTag, TemplateSetDoc] = Field(default_factory=dict)
-    variants: dict[Annotated[str, Field(pattern=r"^[a-z0-9_]{1,32}$")], dict[TemplateName, TemplateName]] = Field(
+    variants: dict[
+        Annotated[str, Field(pattern=r"^[a-z0-9_]{1,32}$")], dict[TemplateName, TemplateName]
+    ] = Field(
         default_factory=dict,
         description="experiment arm -> {template: the template the arm uses instead}",
     )
@@ -464,9 +464,7 @@ def to_templates(doc: PlaybookDocument) -> PlaybookTemplates:
             locale: TemplateSet(
                 locale=locale,
                 strings=to_strings(template_set.strings),
-                templates={
-                    name: _template(t) for name, t in template_set.templates.items()
-                },
+                templates={name: _template(t) for name, t in template_set.templates.items()},
             )
             for locale, template_set in doc.locales.items()
         },

@@ -58,9 +58,7 @@ def load_content_library(path: str | Path) -> ContentLibrary:
     try:
         return to_library(ContentLibraryDoc.model_validate(data))
     except ValidationError as err:
-        raise PlaybookInvalid(
-            [_locate(i, path, root, {}) for i in pydantic_issues(err)]
-        ) from None
+        raise PlaybookInvalid([_locate(i, path, root, {}) for i in pydantic_issues(err)]) from None
 
 
 # ---------------------------------------------------------------------------- internals
@@ -70,7 +68,9 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], yaml.Node | None]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
-        raise PlaybookInvalid([PlaybookIssue("", f"cannot read: {err.strerror}", str(path))]) from None
+        raise PlaybookInvalid(
+            [PlaybookIssue("", f"cannot read: {err.strerror}", str(path))]
+        ) from None
     try:
         data = yaml.safe_load(text)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -78,7 +78,9 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], yaml.Node | None]:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(err, "problem", None) or str(err)
-        raise PlaybookInvalid([PlaybookIssue("", f"not valid YAML: {problem}", str(path), line)]) from None
+        raise PlaybookInvalid(
+            [PlaybookIssue("", f"not valid YAML: {problem}", str(path), line)]
+        ) from None
     if not isinstance(data, dict):
         raise PlaybookInvalid([PlaybookIssue("", "must be a mapping of fields", str(path), 1)])
     return data, root
@@ -161,7 +163,8 @@ def _child(node: yaml.Node | None, key: str | int) -> yaml.Node | None:
     if isinstance(node, yaml.MappingNode) and isinstance(key, str):
         for key_node, value in node.value:
             if key_node.value == key:
-                return value
+                found: yaml.Node = value
+                return found
     if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
         child: yaml.Node = node.value[key]
         return child

@@ -107,7 +107,14 @@ def preview_playbook(
     booked_at = booked_at or appointment.starts_at - DEFAULT_LEAD_TIME
     wanted = tuple(locales) if locales else tuple(loaded.templates.locales)
     renderer = PlaybookRenderer(loaded.templates, brand, library)
-    preview = _Preview(loaded, renderer, appointment, extras or AppointmentExtras(), links or ContactLinks(), wanted)
+    preview = _Preview(
+        loaded,
+        renderer,
+        appointment,
+        extras or AppointmentExtras(),
+        links or ContactLinks(),
+        wanted,
+    )
     return PlaybookPreview(
         playbook=loaded.playbook.name,
         version=loaded.playbook.version,
@@ -198,9 +205,7 @@ class _Preview:
         if planned.template is None:
             return step
         base = self._request(planned, Channel.EMAIL, state, self.locales[0])
-        content = tuple(
-            _content(self.renderer.choose(base, slot)) for slot in ContentSlot
-        )
+        content = tuple(_content(self.renderer.choose(base, slot)) for slot in ContentSlot)
         renders = tuple(
             self._render(planned, channel, state, locale)
             for locale in self.locales

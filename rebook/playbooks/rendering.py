@@ -232,9 +232,7 @@ class PlaybookRenderer:
             html_body=str(render_html(layouts.email_html, html_layout, "layouts.email_html")),
         )
 
-    def _short(
-        self, copy: ShortCopy, path: str, p: _Prepared, channel: Channel
-    ) -> MessageContent:
+    def _short(self, copy: ShortCopy, path: str, p: _Prepared, channel: Channel) -> MessageContent:
         ctx = p.context
         strings = p.template_set.strings
         layout_context = {
@@ -308,7 +306,9 @@ def _render(source: str, context: Mapping[str, Any], path: str, *, html: bool) -
     try:
         template = compile_template(source, html=html)
     except TemplateSyntaxError as err:
-        raise TemplateRenderError(path, f"syntax error on line {err.lineno}: {err.message}") from err
+        raise TemplateRenderError(
+            path, f"syntax error on line {err.lineno}: {err.message}"
+        ) from err
     try:
         return template.render(context)
     except TemplateError as err:

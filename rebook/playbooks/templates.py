@@ -236,7 +236,7 @@ class NotSet(StrictUndefined):
     link...). Falsy, so `{% if appointment.location %}` guards it, and `| default(...)`
     replaces it; printing it unguarded fails like any undefined variable."""
 
-    def __bool__(self) -> bool:
+    def __bool__(self) -> bool:  # type: ignore[override]
         return False
 
 
@@ -275,9 +275,9 @@ class _Sandbox(ImmutableSandboxedEnvironment):
                 raise SecurityError(f"exponent above {MAX_EXPONENT}")
             return operator.pow(left, right)
         for seq, times in ((left, right), (right, left)):
-            if isinstance(seq, str | list | tuple) and isinstance(times, int):
-                if len(seq) * times > MAX_REPEATED_LENGTH:
-                    raise SecurityError(f"repetition longer than {MAX_REPEATED_LENGTH}")
+            sized = isinstance(seq, str | list | tuple) and isinstance(times, int)
+            if sized and len(seq) * times > MAX_REPEATED_LENGTH:
+                raise SecurityError(f"repetition longer than {MAX_REPEATED_LENGTH}")
         return operator.mul(left, right)
 
 
@@ -304,4 +304,3 @@ def compile_template(source: str, *, html: bool) -> Template:
 
     Raises jinja2.TemplateSyntaxError."""
     return (HTML_ENVIRONMENT if html else TEXT_ENVIRONMENT).from_string(source)
-

@@ -29,8 +29,8 @@ from rebook.playbooks.document import (
     StringsDoc,
     content_selectors,
     format_duration,
-    to_step,
     to_playbook,
+    to_step,
     to_templates,
 )
 from rebook.playbooks.rendering import PlaybookRenderer, TemplateRenderError
@@ -159,12 +159,12 @@ def steps_of(doc: PlaybookDocument) -> Iterator[tuple[str, StepDoc]]:
         yield f"phases.missed[{i}]", follow_up
     if phases.rescheduled.confirmation:
         yield "phases.rescheduled.confirmation", phases.rescheduled.confirmation
-    for i, step in enumerate(phases.rescheduled.steps):
-        yield f"phases.rescheduled.steps[{i}]", step
+    for i, anticipation in enumerate(phases.rescheduled.steps):
+        yield f"phases.rescheduled.steps[{i}]", anticipation
     if phases.rescheduled.host_alert:
         yield "phases.rescheduled.host_alert", phases.rescheduled.host_alert
-    for i, step in enumerate(phases.attended):
-        yield f"phases.attended[{i}]", step
+    for i, after_attended in enumerate(phases.attended):
+        yield f"phases.attended[{i}]", after_attended
     if phases.cancelled.notice:
         yield "phases.cancelled.notice", phases.cancelled.notice
 
@@ -172,7 +172,8 @@ def steps_of(doc: PlaybookDocument) -> Iterator[tuple[str, StepDoc]]:
 def structure_issues(doc: PlaybookDocument, *, from_disk: bool = False) -> Iterator[PlaybookIssue]:
     if doc.locale_files and not from_disk:
         yield PlaybookIssue(
-            "locale_files", "only a playbook file read from disk may name files; send locales inline"
+            "locale_files",
+            "only a playbook file read from disk may name files; send locales inline",
         )
     yield from _id_issues(doc)
     yield from _offset_issues(doc)
@@ -186,13 +187,19 @@ def _id_issues(doc: PlaybookDocument) -> Iterator[PlaybookIssue]:
     before = doc.phases.before.confirmation
     for path, step in steps_of(doc):
         if step.id in RESERVED_STEP_IDS:
-            yield PlaybookIssue(f"{path}.id", f'"{step.id}" is reserved for a step that sends nothing')
+            yield PlaybookIssue(
+                f"{path}.id", f'"{step.id}" is reserved for a step that sends nothing'
+            )
             continue
         shares_confirmation = (
-            path == "phases.rescheduled.confirmation" and before is not None and step.id == before.id
+            path == "phases.rescheduled.confirmation"
+            and before is not None
+            and step.id == before.id
         )
         if step.id in seen and not shares_confirmation:
-            yield PlaybookIssue(f"{path}.id", f'step id "{step.id}" is already used by {seen[step.id]}')
+            yield PlaybookIssue(
+                f"{path}.id", f'step id "{step.id}" is already used by {seen[step.id]}'
+            )
         seen.setdefault(step.id, path)
 
 
@@ -216,7 +223,9 @@ def _offset_issues(doc: PlaybookDocument) -> Iterator[PlaybookIssue]:
             offset: int = getattr(step, key)
             path = f"{base}[{i}].{key}"
             if key == "before" and offset <= 0:
-                yield PlaybookIssue(path, "must be longer than 0: the step goes out before the start")
+                yield PlaybookIssue(
+                    path, "must be longer than 0: the step goes out before the start"
+                )
             elif offset > MAX_OFFSET_S:
                 yield PlaybookIssue(path, f"{format_duration(offset)} is more than a year")
             elif previous is not None and (
@@ -244,7 +253,9 @@ def _channel_issues(doc: PlaybookDocument) -> Iterator[PlaybookIssue]:
             if choice in step.channels[:i]:
                 yield PlaybookIssue(at, f'"{choice.value}" is listed twice')
             elif step.recipient is Recipient.HOST and choice is not ChannelChoice.EMAIL:
-                yield PlaybookIssue(at, f'hosts are emailed only: "{choice.value}" cannot reach one')
+                yield PlaybookIssue(
+                    at, f'hosts are emailed only: "{choice.value}" cannot reach one'
+                )
 
 
 def _locale_issues(doc: PlaybookDocument) -> Iterator[PlaybookIssue]:
@@ -279,7 +290,9 @@ def _strings_issues(path: str, strings: StringsDoc, locale: str) -> Iterator[Pla
                     yield PlaybookIssue(f"{path}.{name}.{key.value}", "missing")
     if strings.when_format is not None:
         try:
-            dates.format_when(SAMPLE_STARTS_AT, dates.zone_or_utc("UTC"), locale, strings.when_format)
+            dates.format_when(
+                SAMPLE_STARTS_AT, dates.zone_or_utc("UTC"), locale, strings.when_format
+            )
         except Exception as err:  # babel raises several types for a bad pattern
             yield PlaybookIssue(f"{path}.when_format", f"not a babel date pattern: {err}")
 
@@ -395,4 +408,3 @@ def render_issues(
         for at, segments in longest.items()
     ]
     return list(problems.values()), warnings
-

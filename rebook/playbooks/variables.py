@@ -256,7 +256,9 @@ def build_variables(
             topic_short=clip(topic, SHORT_TOPIC_CHARS),
             interest=extras.interest or None,
             when=dates.format_when(starts_at, zone, locale, strings.when_format),
-            when_utc=dates.format_when(starts_at, dates.zone_or_utc("UTC"), locale, strings.when_format),
+            when_utc=dates.format_when(
+                starts_at, dates.zone_or_utc("UTC"), locale, strings.when_format
+            ),
             date=dates.long_date(starts_at, zone, locale),
             time=dates.short_time(starts_at, zone, locale),
             weekday=dates.weekday(starts_at, zone, locale),
@@ -318,7 +320,9 @@ def _content_variables(
 
 def to_context(variables: TemplateVariables) -> dict[str, Any]:
     """The Jinja context: nested dicts, absent values as NotSet (see module docstring)."""
-    return {f.name: _value(getattr(variables, f.name), f.name) for f in dataclasses.fields(variables)}
+    return {
+        f.name: _value(getattr(variables, f.name), f.name) for f in dataclasses.fields(variables)
+    }
 
 
 def _value(value: object, path: str) -> object:

@@ -56,7 +56,7 @@ def with_missed(*steps: PlaybookStep, **policy: object) -> Playbook:
     )
 
 
-def missed_state(details, total: int = 1):  # type: ignore[no-untyped-def]
+def missed_state(details, total: int = 1):
     return state_for(
         details,
         status=AppointmentStatus.MISSED,
@@ -74,7 +74,9 @@ def test_channel_choices_resolve_for_the_contact() -> None:
         step("only_in_app", 4, ChannelChoice.IN_APP, fallback=False),
         step("back_again", 5, ChannelChoice.OTHER, fallback=False),
     )
-    planned = {s.step: s.channels for s in plan(playbook, WHATSAPP_CONTACT, missed_state(WHATSAPP_CONTACT))}
+    planned = {
+        s.step: s.channels for s in plan(playbook, WHATSAPP_CONTACT, missed_state(WHATSAPP_CONTACT))
+    }
     assert planned["lead"] == (Channel.WHATSAPP, Channel.EMAIL, Channel.SMS)
     assert planned["away"] == (Channel.EMAIL, Channel.WHATSAPP, Channel.SMS)
     assert planned["text"] == (Channel.WHATSAPP, Channel.EMAIL, Channel.SMS)

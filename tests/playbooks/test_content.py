@@ -15,15 +15,27 @@ from rebook.playbooks.content import (
 from tests.factories import appointment
 
 DEMO_RECORDING = ContentItem(
-    "rec", "Product tour", "https://x/rec", ContentKind.RECORDING, ("scheduling",),
+    "rec",
+    "Product tour",
+    "https://x/rec",
+    ContentKind.RECORDING,
+    ("scheduling",),
     (AppointmentKind.DEMO,),
 )
 ONBOARDING_RECORDING = ContentItem(
-    "rec-onb", "Onboarding tour", "https://x/onb", ContentKind.RECORDING, ("onboarding",),
+    "rec-onb",
+    "Onboarding tour",
+    "https://x/onb",
+    ContentKind.RECORDING,
+    ("onboarding",),
     (AppointmentKind.DEMO,),
 )
 GUIDE = ContentItem(
-    "guide", "No-show guide", "https://x/guide", ContentKind.GUIDE, ("no-shows",),
+    "guide",
+    "No-show guide",
+    "https://x/guide",
+    ContentKind.GUIDE,
+    ("no-shows",),
     (AppointmentKind.CONSULTATION,),
 )
 WEBINAR = ContentItem("web", "Monthly Q&A", "https://x/web", ContentKind.WEBINAR)

@@ -43,7 +43,7 @@ def test_every_shape_problem_is_reported_at_once(doc: dict[str, Any]) -> None:
     del doc["phases"]["missed"][3]["template"]
 
     assert problems(doc) == [
-        "phases.before.reminders[0].before: \"a day\" is not a duration; write e.g. 30m, 4h, "
+        'phases.before.reminders[0].before: "a day" is not a duration; write e.g. 30m, 4h, '
         "1d or 1d 12h",
         "phases.missed[0].segment: \"third\" is not allowed; expected 'first' or 'repeat'",
         'phases.missed[1].afterr: unknown field "afterr"',
@@ -62,16 +62,14 @@ def test_cross_field_rules(doc: dict[str, Any]) -> None:
     doc["default_locale"] = "fr"
 
     assert problems(doc) == [
-        'phases.before.reminders[1].id: "close_as_lost" is reserved for a step that sends '
-        "nothing",
+        'phases.before.reminders[1].id: "close_as_lost" is reserved for a step that sends nothing',
         'phases.missed[1].id: step id "no_show_followup" is already used by phases.missed[0]',
         "phases.missed[2].after: steps must be listed in the order they go out: 2h after "
         "comes before phases.missed[1] (4h after)",
         "phases.missed[3].after: 8d is not before timing.close_as_lost_after_miss (7d): it "
         "would never be sent",
         'phases.missed[3].channels[1]: "email" is listed twice',
-        'phases.rescheduled.host_alert.channels[0]: hosts are emailed only: "sms" cannot '
-        "reach one",
+        'phases.rescheduled.host_alert.channels[0]: hosts are emailed only: "sms" cannot reach one',
         'default_locale: "fr" has no templates (locales: en, es)',
     ]
 
