@@ -21,6 +21,11 @@ _FAMILY = {
 }
 
 
+def same_family(a: Channel, b: Channel) -> bool:
+    """SMS and WhatsApp are one family: a step asking for "another channel" skips both."""
+    return _FAMILY[a] == _FAMILY[b]
+
+
 def address_for(contact: ContactDetails, channel: Channel, booked_via: BookedVia) -> str | None:
     """The address to use on a channel, or None when the contact cannot be reached there."""
     if channel is Channel.EMAIL:
@@ -80,8 +85,8 @@ def short_message_channel(appointment: AppointmentDetails) -> Channel:
 def other_channel_order(appointment: AppointmentDetails, used: Channel) -> list[Channel]:
     """Reachable channels of a different family from `used` first, then the rest."""
     order = preferred_order(appointment)
-    different = [c for c in order if _FAMILY[c] != _FAMILY[used]]
-    same = [c for c in order if _FAMILY[c] == _FAMILY[used]]
+    different = [c for c in order if not same_family(c, used)]
+    same = [c for c in order if same_family(c, used)]
     return different + same
 
 
