@@ -9,7 +9,7 @@ PYPROJECT_HASH := $(shell python3 -c "import hashlib; print(hashlib.sha256(open(
 STAMP  := $(VENV)/.installed-$(PYPROJECT_HASH)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint typecheck pytest bench migrate clean clean-data distclean
+.PHONY: help install browser run test lint typecheck pytest bench migrate clean clean-data distclean
 
 help:
 	@echo "make run        start Temporal dev server + worker + API (state in .data/)"
@@ -26,10 +26,19 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
+# Browser tests drive Debian's Chromium with Playwright (from PyPI, never its own browser
+# download). Installed here when absent: CI starts from a bare machine, as root.
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }; }
+
 run: install
 	$(PYTHON) -m devstack
 
-test: install
+test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -54,7 +63,7 @@ migrate: install
 
 # Caches and build output only; the venv and the dev stack's state are kept.
 clean:
-	rm -rf .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info
+	rm -rf .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info test-output
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
 
 # Forget local appointments and Temporal history (stop `make run` first).
