@@ -28,6 +28,10 @@ from rebook.services.errors import (
 
 logger = logging.getLogger(__name__)
 
+# Request fields whose values are secrets: a 422 names the field but never echoes them.
+SECRET_FIELDS = frozenset({"credentials"})
+REDACTED = "[redacted]"
+
 STATUS_OF: dict[type[ServiceError], int] = {
     Unauthenticated: status.HTTP_401_UNAUTHORIZED,
     Forbidden: status.HTTP_403_FORBIDDEN,
@@ -71,6 +75,17 @@ def _headers(exc: ServiceError) -> dict[str, str] | None:
     return None
 
 
+async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {**error, "input": REDACTED}
+        if SECRET_FIELDS & {str(part) for part in error["loc"]}
+        else error
+        for error in exc.errors()
+    ]
+    return await request_validation_exception_handler(request, RequestValidationError(errors))
+
+
 async def _unauthorized(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Unauthorized)
     return JSONResponse(
@@ -90,6 +105,7 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(Unauthorized, _unauthorized)
     app.add_exception_handler(Exception, _unexpected_error)

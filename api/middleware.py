@@ -90,7 +90,7 @@ async def _record(scope: Scope, principal: Principal, status: int, location: str
         action=f"{scope['method']} {template}",
         status_code=status,
         key_id=principal.key_id,
-        target_id=_target(scope, principal, location),
+        target_id=_target(scope, location),
     )
     sessions = scope["app"].state.sessions
     try:
@@ -101,12 +101,10 @@ async def _record(scope: Scope, principal: Principal, status: int, location: str
         logger.exception("audit entry not recorded: %s", event)
 
 
-def _target(scope: Scope, principal: Principal, location: str | None) -> str:
+def _target(scope: Scope, location: str | None) -> str | None:
     """What the write was about: what it created (its Location), else the innermost id in
-    the path, else the workspace itself (its settings)."""
+    the path; None for a write to the workspace itself (its settings) or a refused create."""
     if location:
         return location.rstrip("/").rsplit("/", 1)[-1]
     params: dict[str, Any] = scope.get("path_params") or {}
-    if params:
-        return str(list(params.values())[-1])
-    return principal.workspace_id
+    return str(list(params.values())[-1]) if params else None
