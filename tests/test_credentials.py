@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from cryptography.fernet import Fernet
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from rebook.core.workspaces import (
     EncryptedCredentials,
@@ -70,7 +70,7 @@ def test_stored_credentials_without_a_key_are_an_error_not_a_silent_fallback() -
 
 def test_settings_refuse_a_malformed_key_without_echoing_it() -> None:
     with pytest.raises(ValidationError) as refused:
-        Settings(_env_file=None, credentials_key=f"{NEW},not-a-key")  # type: ignore[call-arg]
+        Settings(_env_file=None, credentials_key=SecretStr(f"{NEW},not-a-key"))  # type: ignore[call-arg]
 
     assert "key 2 is not a Fernet key" in str(refused.value)
     assert "not-a-key" not in str(refused.value)
@@ -78,6 +78,6 @@ def test_settings_refuse_a_malformed_key_without_echoing_it() -> None:
 
 def test_without_a_key_the_settings_have_no_cipher() -> None:
     assert Settings(_env_file=None).credential_cipher() is None  # type: ignore[call-arg]
-    configured = Settings(_env_file=None, credentials_key=NEW)  # type: ignore[call-arg]
+    configured = Settings(_env_file=None, credentials_key=SecretStr(NEW))  # type: ignore[call-arg]
     assert configured.credential_cipher() is not None
     assert NEW not in repr(configured)

@@ -94,7 +94,9 @@ def _appointment(appointment_id: str, contact_id: str, **values: Any) -> dict[st
     }
 
 
-def _message(message_id: str, appointment_id: str, contact_id: str, **values: Any) -> dict:
+def _message(
+    message_id: str, appointment_id: str, contact_id: str, **values: Any
+) -> dict[str, Any]:
     return {
         "id": message_id,
         "idempotency_key": f"{appointment_id}:{message_id}",
