@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
 from rebook.core.api_keys import Scope
@@ -211,3 +212,32 @@ async def test_api_keys_setting_keys_act_on_the_default_workspace(
     assert seen_by_acme.status_code == 404
     assert me.json()["key_id"].startswith("env-") and "legacy-key" not in me.text
     assert "admin" in me.json()["scopes"]
+
+
+def test_openapi_declares_the_bearer_scheme_and_each_routes_scope(api_app: FastAPI) -> None:
+    schema = api_app.openapi()
+    operations = {
+        (method.upper(), path): operation
+        for path, ops in schema["paths"].items()
+        for method, operation in ops.items()
+    }
+
+    scheme = schema["components"]["securitySchemes"]["ApiKey"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    assert operations[("POST", "/v1/appointments")]["security"] == [
+        {"ApiKey": ["appointments:write"]}
+    ]
+    assert operations[("GET", "/v1/reports/follow-ups")]["security"] == [
+        {"ApiKey": ["reports:read"]}
+    ]
+    assert operations[("GET", "/v1/audit")]["security"] == [{"ApiKey": ["admin"]}]
+    for open_route in (("GET", "/healthz"), ("POST", "/v1/webhooks/twilio")):
+        assert "security" not in operations[open_route]
+    # The key is a security scheme, never a declared (and so required) header parameter.
+    headers = [
+        parameter["name"]
+        for operation in operations.values()
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "header"
+    ]
+    assert headers == []
