@@ -146,7 +146,9 @@ async def _signing(
     overrides: dict[str, Any] = {}
     if own.twilio is not None:
         overrides["twilio_auth_token"] = own.twilio.auth_token
-    if own.sendgrid is not None:
+    if own.sendgrid is not None and own.sendgrid.webhook_public_key:
+        # Without its own key, the deployment's still applies: unsigned posts to a
+        # workspace's URL are never let through where signatures are required.
         overrides["sendgrid_webhook_public_key"] = own.sendgrid.webhook_public_key
     return settings.model_copy(update=overrides) if overrides else settings
 

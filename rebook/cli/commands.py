@@ -12,7 +12,7 @@ from typing import Any, TextIO
 from api.workspace_schemas import WorkspaceSettingsOut, settings_input
 from rebook.core.api_keys import ApiKey, Scope
 from rebook.core.audit import Actor, AuditEvent
-from rebook.core.workspaces import Workspace, WorkspaceId, timezone_problem
+from rebook.core.workspaces import Workspace, WorkspaceId
 from rebook.db.engine import create_engine_for, session_factory
 from rebook.db.stores import (
     ApiKeyStore,
@@ -51,9 +51,6 @@ class Commands:
     # ------------------------------------------------------------------ workspaces
 
     async def create_workspace(self, args: argparse.Namespace) -> None:
-        problem = timezone_problem(args.timezone)
-        if problem:
-            raise InvalidField(("--timezone",), problem, args.timezone)
         workspace = await self._admin.create(args.slug, args.name, args.timezone)
         await self._audit(workspace.id, "workspace create", workspace.id, CREATED)
         print(f"created workspace {workspace.slug} ({workspace.id})", file=self._out)

@@ -20,6 +20,7 @@ from rebook.core.workspaces import (
     WorkspaceId,
     WorkspaceSettings,
     slug_problem,
+    timezone_problem,
 )
 from rebook.credentials import CredentialCipher, decrypt_credentials
 from rebook.db.stores import (
@@ -138,11 +139,14 @@ class WorkspaceAdmin:
         self._workspaces = workspaces
 
     async def create(self, slug: str, name: str, timezone: str) -> Workspace:
-        """Raises InvalidField for a bad slug, Conflict when the slug is taken. The timezone
-        is the caller's to validate (it is an IANA name checked at the edge)."""
+        """Raises InvalidField for a bad slug or timezone, Conflict when the slug is
+        taken."""
         problem = slug_problem(slug)
         if problem:
             raise InvalidField(("slug",), problem, slug)
+        problem = timezone_problem(timezone)
+        if problem:
+            raise InvalidField(("timezone",), problem, timezone)
         workspace = Workspace(
             id=WorkspaceId(new_workspace_id()),
             slug=slug,

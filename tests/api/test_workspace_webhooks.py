@@ -165,3 +165,21 @@ def test_sendgrid_events_of_a_workspaces_own_account_are_checked_with_its_key(
     assert forged.status_code == 401
     assert signed.json() == {"received": 1, "applied": 1}
     assert _provider_status(sessions, acme.id, message) == "delivered"
+
+
+def test_an_own_account_without_its_key_is_never_accepted_unsigned(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    acme = add_workspace(sessions, "acme")
+    cipher = CredentialCipher.from_setting(KEY)
+    assert cipher is not None
+    WorkspaceSettingsStore(sessions, acme.id).update(
+        {}, {"sendgrid": cipher.encrypt(SendGridCredentials("SG.own"))}
+    )
+    body = b"[]"
+    path = f"/v1/webhooks/sendgrid?workspace={acme.id}"
+
+    unsigned = client.post(path, content=body, headers={"Content-Type": "application/json"})
+    foreign = client.post(path, content=body, headers=SendGridSigner().headers(body))
+
+    assert (unsigned.status_code, foreign.status_code) == (401, 401)

@@ -14,6 +14,7 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.workspaces import WorkspaceActivities
 from rebook.core.domain import Channel, CommunicationStatus
+from rebook.core.ports import DeliveryProfile
 from rebook.core.steps import Template
 from rebook.core.workspaces import (
     DEFAULT_WORKSPACE_ID,
@@ -92,13 +93,17 @@ def _configure(
     WorkspaceSettingsStore(sessions, workspace_id).update(values, tokens)
 
 
+def _send_email_and_sms(profiles: DeliveryProfiles, workspace_id: WorkspaceId) -> DeliveryProfile:
+    profile = profiles(workspace_id)
+    profile.senders[Channel.EMAIL].send(rendered(Channel.EMAIL))
+    profile.senders[Channel.SMS].send(rendered(Channel.SMS))
+    return profile
+
+
 def test_the_default_workspace_sends_as_the_deployment(
     profiles: DeliveryProfiles, fake_sendgrid: FakeSendGrid, fake_twilio: FakeTwilio
 ) -> None:
-    profile = profiles(DEFAULT_WORKSPACE_ID)
-
-    profile.senders[Channel.EMAIL].send(rendered(Channel.EMAIL))
-    profile.senders[Channel.SMS].send(rendered(Channel.SMS))
+    profile = _send_email_and_sms(profiles, DEFAULT_WORKSPACE_ID)
 
     [mail] = fake_sendgrid.mails
     assert mail["from"] == {"email": "appointments@rebook.example", "name": "Rebook"}
@@ -126,9 +131,7 @@ def test_a_workspace_overrides_brand_and_senders_on_the_deployments_accounts(
         twilio_sms_from="+15005550099",
     )
 
-    profile = profiles(acme.id)
-    profile.senders[Channel.EMAIL].send(rendered(Channel.EMAIL))
-    profile.senders[Channel.SMS].send(rendered(Channel.SMS))
+    profile = _send_email_and_sms(profiles, acme.id)
 
     assert (profile.brand.name, profile.brand.primary_color) == ("Acme Dental", "#0a7d5a")
     assert profile.brand.accent_color == Settings(_env_file=None).brand_accent_color  # type: ignore[call-arg]
@@ -161,9 +164,7 @@ def test_a_workspace_with_its_own_accounts_sends_on_them_only(
         twilio_messaging_service_sid="MG" + "d" * 32,
     )
 
-    profile = profiles(acme.id)
-    profile.senders[Channel.EMAIL].send(rendered(Channel.EMAIL))
-    profile.senders[Channel.SMS].send(rendered(Channel.SMS))
+    profile = _send_email_and_sms(profiles, acme.id)
 
     assert fake_sendgrid.accepted[0].headers["authorization"] == "Bearer SG.acme-own-key"
     assert FakeTwilio.basic_auth(fake_twilio.accepted[0]) == (OWN_SID, OWN_TOKEN)

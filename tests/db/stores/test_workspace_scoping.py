@@ -34,7 +34,12 @@ KEY = "apt:confirmation:email"
 
 @pytest.fixture
 def two(sessions: sessionmaker[Session]) -> tuple[WorkspaceId, WorkspaceId]:
-    return add_workspace(sessions, "alpha").id, add_workspace(sessions, "bravo").id
+    """Workspaces alpha and bravo, each with an appointment (apt_a, apt_b) booked with the
+    same external id for the same platform contact id."""
+    alpha, bravo = add_workspace(sessions, "alpha").id, add_workspace(sessions, "bravo").id
+    _book(sessions, alpha, "apt_a")
+    _book(sessions, bravo, "apt_b")
+    return alpha, bravo
 
 
 def _book(sessions: sessionmaker[Session], workspace_id: WorkspaceId, appointment_id: str) -> None:
@@ -51,8 +56,6 @@ def test_the_same_platform_ids_book_separately_in_each_workspace(
     sessions: sessionmaker[Session], two: tuple[WorkspaceId, WorkspaceId]
 ) -> None:
     alpha, bravo = two
-    _book(sessions, alpha, "apt_a")
-    _book(sessions, bravo, "apt_b")
 
     a, b = AppointmentStore(sessions, alpha), AppointmentStore(sessions, bravo)
     found_a, found_b = a.find_by_external_id(EXTERNAL), b.find_by_external_id(EXTERNAL)
@@ -69,8 +72,6 @@ def test_events_no_shows_and_the_mirror_stay_in_their_workspace(
     sessions: sessionmaker[Session], two: tuple[WorkspaceId, WorkspaceId]
 ) -> None:
     alpha, bravo = two
-    _book(sessions, alpha, "apt_a")
-    _book(sessions, bravo, "apt_b")
     a, b = AppointmentStore(sessions, alpha), AppointmentStore(sessions, bravo)
     missed = AppointmentEvent(EventType.MISSED, "evt-1", datetime.now(UTC))
 
@@ -92,8 +93,6 @@ def test_messages_opt_outs_and_inboxes_stay_in_their_workspace(
     sessions: sessionmaker[Session], two: tuple[WorkspaceId, WorkspaceId]
 ) -> None:
     alpha, bravo = two
-    _book(sessions, alpha, "apt_a")
-    _book(sessions, bravo, "apt_b")
     a, b = CommunicationStore(sessions, alpha), CommunicationStore(sessions, bravo)
     in_app = replace(draft(KEY, contact_id=CONTACT), channel=Channel.IN_APP)
 
@@ -118,8 +117,6 @@ def test_delivery_reports_and_the_follow_up_report_count_their_workspace_only(
     sessions: sessionmaker[Session], two: tuple[WorkspaceId, WorkspaceId]
 ) -> None:
     alpha, bravo = two
-    _book(sessions, alpha, "apt_a")
-    _book(sessions, bravo, "apt_b")
     b = CommunicationStore(sessions, bravo)
     sent = b.claim(replace(draft(KEY, contact_id=CONTACT), appointment_id="apt_b"))
     b.complete(sent.record.id, ProviderReceipt("sendgrid", "sg-1", CommunicationStatus.SENT))
