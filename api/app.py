@@ -83,9 +83,7 @@ def create_app(settings: Settings, *, temporal_client: Client | None = None) -> 
     engine = create_engine_for(settings.database_url)
     sessions = session_factory(engine)
     cipher = settings.credential_cipher()
-    workspaces = WorkspaceStore(sessions)
     directory = WorkspaceDirectory(
-        workspaces,
         lambda workspace_id: WorkspaceSettingsStore(sessions, workspace_id),
         cipher,
         Defaults(
@@ -99,7 +97,7 @@ def create_app(settings: Settings, *, temporal_client: Client | None = None) -> 
     app.state.sessions = sessions
     app.state.cipher = cipher
     app.state.directory = directory
-    app.state.auth = Authenticator(workspaces, settings.api_key_set)
+    app.state.auth = Authenticator(WorkspaceStore(sessions), settings.api_key_set)
     app.state.limiter = RateLimiter(RateLimitStore(sessions), directory.limit)
     app.state.temporal = TemporalConnection(
         settings.temporal_address, settings.temporal_namespace, temporal_client

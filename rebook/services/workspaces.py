@@ -77,12 +77,10 @@ class WorkspaceDirectory:
 
     def __init__(
         self,
-        workspaces: WorkspaceStore,
         settings_store: Callable[[WorkspaceId], WorkspaceSettingsStore],
         cipher: CredentialCipher | None,
         defaults: Defaults,
     ) -> None:
-        self._workspaces = workspaces
         self._settings_store = settings_store
         self._cipher = cipher
         self._defaults = defaults
