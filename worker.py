@@ -10,61 +10,54 @@ import asyncio
 import logging
 import os
 import signal
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.messaging import MessagingActivities
-from activities.records import RecordActivities
-from rebook.core.domain import Channel
-from rebook.core.ports import ChannelSender
+from activities.workspaces import WorkspaceActivities, WorkspacePorts
+from rebook.core.ports import DeliveryProfile
+from rebook.core.workspaces import WorkspaceId
 from rebook.db.engine import create_engine_for, session_factory
 from rebook.db.migrate import upgrade_to_head
-from rebook.db.stores import AppointmentStore, CommunicationStore
-from rebook.delivery.registry import build_senders
+from rebook.db.stores import AppointmentStore, CommunicationStore, WorkspaceSettingsStore
+from rebook.delivery.profiles import DeliveryProfiles
 from rebook.settings import Settings
 from workflows.appointment import AppointmentWorkflow
 
 log = logging.getLogger("rebook.worker")
 
 
-@dataclass(frozen=True)
-class ActivityBundle:
-    messaging: MessagingActivities
-    records: RecordActivities
-
-    def functions(self) -> Sequence[Callable[..., Any]]:
-        return [
-            self.messaging.deliver_message,
-            self.records.record_no_show,
-            self.records.record_status,
-        ]
-
-
-def build_activities(settings: Settings) -> ActivityBundle:
+def build_activities(settings: Settings) -> WorkspaceActivities:
     sessions = session_factory(create_engine_for(settings.database_url))
-    return activities_on(sessions, build_senders(settings), settings.brand_name)
+    profiles = DeliveryProfiles(
+        settings,
+        lambda workspace_id: WorkspaceSettingsStore(sessions, workspace_id),
+        settings.credential_cipher(),
+    )
+    return activities_on(sessions, profiles)
 
 
 def activities_on(
-    sessions: sessionmaker[Session], senders: Mapping[Channel, ChannelSender], brand_name: str
-) -> ActivityBundle:
-    """The activities over a database and a set of senders (tests pass their own)."""
-    return ActivityBundle(
-        messaging=MessagingActivities(CommunicationStore(sessions), senders, brand_name),
-        records=RecordActivities(AppointmentStore(sessions)),
+    sessions: sessionmaker[Session], delivery: Callable[[WorkspaceId], DeliveryProfile]
+) -> WorkspaceActivities:
+    """The activities over a database and each workspace's brand and senders (tests pass
+    their own)."""
+    return WorkspaceActivities(
+        WorkspacePorts(
+            communications=lambda workspace_id: CommunicationStore(sessions, workspace_id),
+            appointments=lambda workspace_id: AppointmentStore(sessions, workspace_id),
+            delivery=delivery,
+        )
     )
 
 
 def build_worker(
     client: Client,
     task_queue: str,
-    activities: ActivityBundle,
+    activities: WorkspaceActivities,
     executor: ThreadPoolExecutor,
     max_concurrent_activities: int,
 ) -> Worker:

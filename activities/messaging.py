@@ -18,7 +18,12 @@ from temporalio.exceptions import ApplicationError
 from rebook.core.channels import address_for
 from rebook.core.contracts import DeliveryRequest, DeliveryResult
 from rebook.core.domain import Channel, CommunicationStatus, Recipient
-from rebook.core.messages import MessageContent, render_message, whatsapp_template_variables
+from rebook.core.messages import (
+    Brand,
+    MessageContent,
+    render_message,
+    whatsapp_template_variables,
+)
 from rebook.core.ports import (
     ChannelSender,
     CommunicationLedger,
@@ -42,20 +47,23 @@ class _Address:
 
 
 class MessagingActivities:
+    """deliver_message for one workspace: its ledger, senders and brand (the worker
+    registers activities.workspaces.WorkspaceActivities, which picks the workspace's)."""
+
     def __init__(
         self,
         ledger: CommunicationLedger,
         senders: Mapping[Channel, ChannelSender],
-        brand_name: str,
+        brand: Brand,
     ) -> None:
         self._ledger = ledger
         self._senders = senders
-        self._brand_name = brand_name
+        self._brand = brand
 
     @activity.defn(name="deliver_message")
     def deliver_message(self, request: DeliveryRequest) -> DeliveryResult:
         address = _resolve_address(request)
-        content = render_message(request, self._brand_name)
+        content = render_message(request, self._brand)
         claim = self._ledger.claim(_draft(request, address, content))
         record = claim.record
         if not claim.must_send:
@@ -80,7 +88,7 @@ class MessagingActivities:
             step=request.step,
             template=request.template,
             template_variables=(
-                whatsapp_template_variables(request, self._brand_name)
+                whatsapp_template_variables(request, self._brand)
                 if request.channel is Channel.WHATSAPP
                 else None
             ),

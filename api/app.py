@@ -6,16 +6,43 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI, Security
 from temporalio.client import Client
 
-from api.dependencies import require_api_key
+from api.dependencies import get_principal
 from api.errors import install_error_handlers
-from api.routers import appointments, contacts, events, health, reports, webhooks
+from api.middleware import AuditMiddleware, RateLimitHeadersMiddleware
+from api.routers import (
+    appointments,
+    audit,
+    contacts,
+    events,
+    health,
+    keys,
+    reports,
+    webhooks,
+    workspace,
+)
 from rebook.db.engine import create_engine_for, session_factory
+from rebook.db.stores import RateLimitStore, WorkspaceSettingsStore, WorkspaceStore
+from rebook.services.auth import Authenticator
 from rebook.services.errors import Unavailable
+from rebook.services.rate_limits import RateLimiter
+from rebook.services.workspaces import Defaults, WorkspaceDirectory
 from rebook.settings import Settings
-from rebook.temporal.gateway import AppointmentWorkflows, TemporalConnection
+from rebook.temporal.gateway import TemporalConnection
+
+# Routers of the /v1 API proper: every route authenticates (get_principal), whatever its
+# own dependencies; the isolation test walks them all.
+KEYED_ROUTERS = (
+    appointments.router,
+    events.router,
+    contacts.router,
+    reports.router,
+    workspace.router,
+    keys.router,
+    audit.router,
+)
 
 
 def create_app(settings: Settings, *, temporal_client: Client | None = None) -> FastAPI:
@@ -26,7 +53,8 @@ def create_app(settings: Settings, *, temporal_client: Client | None = None) -> 
     still starts and each request that needs Temporal retries the connection (503 meanwhile).
 
     app.state: settings, engine, sessions (a sessionmaker the stores are built on),
-    temporal (a TemporalConnection) and workflows (the AppointmentWorkflows gateway).
+    temporal (a TemporalConnection), auth (Authenticator), limiter (RateLimiter),
+    directory (WorkspaceDirectory) and cipher (CredentialCipher or None).
     The database schema is not created here: run rebook.db.migrate first.
     """
 
@@ -45,24 +73,43 @@ def create_app(settings: Settings, *, temporal_client: Client | None = None) -> 
         version="1.0.0",
         description=(
             "Booking platforms create appointments and report what happened to them; "
-            "Rebook runs reminders and no-show follow-ups until the contact rebooks."
+            "Rebook runs reminders and no-show follow-ups until the contact rebooks. "
+            "Each API key acts on one workspace (one business) with its scopes: 401 means "
+            "no valid key, 403 a key without the scope, 404 a row that is not in the key's "
+            "workspace (or nowhere), 429 the key's rate limit (see Retry-After)."
         ),
         lifespan=lifespan,
     )
     engine = create_engine_for(settings.database_url)
+    sessions = session_factory(engine)
+    cipher = settings.credential_cipher()
+    directory = WorkspaceDirectory(
+        lambda workspace_id: WorkspaceSettingsStore(sessions, workspace_id),
+        cipher,
+        Defaults(
+            policy=settings.follow_up_policy(),
+            write_per_minute=settings.rate_limit_write_per_minute,
+            read_per_minute=settings.rate_limit_read_per_minute,
+        ),
+    )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.sessions = session_factory(engine)
+    app.state.sessions = sessions
+    app.state.cipher = cipher
+    app.state.directory = directory
+    app.state.auth = Authenticator(WorkspaceStore(sessions), settings.api_key_set)
+    app.state.limiter = RateLimiter(RateLimitStore(sessions), directory.limit)
     app.state.temporal = TemporalConnection(
         settings.temporal_address, settings.temporal_namespace, temporal_client
     )
-    app.state.workflows = AppointmentWorkflows(
-        app.state.temporal, settings.task_queue, settings.follow_up_policy()
-    )
     install_error_handlers(app)
-    for router in (appointments.router, events.router, contacts.router, reports.router):
-        app.include_router(router, dependencies=[Depends(require_api_key)])
+    # Added last runs first: the audit sees the final status, headers included.
+    app.add_middleware(RateLimitHeadersMiddleware)
+    app.add_middleware(AuditMiddleware)
+    for router in KEYED_ROUTERS:
+        app.include_router(router, dependencies=[Security(get_principal)])
     app.include_router(health.router)  # open: load balancers and probes carry no key
-    # No API key either: providers sign their webhooks instead (api/webhook_signatures.py).
+    # No API key either: providers sign their webhooks instead (api/webhook_signatures.py),
+    # and they are not rate-limited (providers retry; dropping their events loses data).
     app.include_router(webhooks.router)
     return app

@@ -1,35 +1,53 @@
-"""What routes receive: the settings, the API-key check and one use-case service each, as
-Annotated `*Dep` aliases. Services are built per request from what create_app put on
-app.state:
+"""What routes receive: the settings, the caller (Principal) and one use-case service each,
+as Annotated `*Dep` aliases. Services are built per request, scoped to the caller's
+workspace, from what create_app put on app.state:
 
 - app.state.settings: Settings
 - app.state.sessions: sessionmaker[Session] (the stores are built on it)
 - app.state.temporal: TemporalConnection
-- app.state.workflows: AppointmentWorkflows
+- app.state.auth: Authenticator; app.state.limiter: RateLimiter
+- app.state.directory: WorkspaceDirectory (each workspace's settings, cached briefly)
+- app.state.cipher: CredentialCipher | None
+
+Every /v1 route authenticates through get_principal (create_app adds it to each /v1 router,
+and each service alias repeats it with the scope the route needs): 401 without a valid key,
+429 past the key's rate limit, 403 without the scope. The principal's workspace scopes every
+store, so another workspace's rows are simply not found (404).
 """
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated
 
-from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.errors import Unauthorized
+from rebook.core.api_keys import Scope, grants
+from rebook.core.rate_limits import route_class
+from rebook.core.workspaces import DEFAULT_WORKSPACE_ID, WorkspaceId
+from rebook.credentials import CredentialCipher
 from rebook.db.stores import (
+    ApiKeyStore,
     AppointmentStore,
+    AuditStore,
     CommunicationStore,
     DeliveryEventStore,
     ReportStore,
+    WorkspaceSettingsStore,
 )
+from rebook.services.api_keys import ApiKeyService
 from rebook.services.appointments import AppointmentService
+from rebook.services.audit import AuditService
+from rebook.services.auth import Authenticator, Principal
 from rebook.services.delivery_reports import DeliveryReportService
+from rebook.services.errors import Forbidden
 from rebook.services.events import EventService
 from rebook.services.health import HealthService
 from rebook.services.inbox import InboxService
+from rebook.services.rate_limits import RateLimiter
 from rebook.services.reports import ReportService
+from rebook.services.workspaces import WorkspaceDirectory, WorkspaceSettingsService
 from rebook.settings import Settings
 from rebook.temporal.gateway import AppointmentWorkflows, TemporalConnection
 
@@ -41,23 +59,49 @@ def get_settings(request: Request) -> Settings:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
-# auto_error=False: a missing key only matters once keys are configured, and then the
-# answer should be our own 401 rather than FastAPI's 403.
-_bearer = HTTPBearer(auto_error=False, description="An API key from API_KEYS")
+# auto_error=False: a missing key only matters once keys exist, and then the answer should
+# be our own 401 rather than FastAPI's 403. It also keeps OpenAPI from marking the header
+# required, which it is not while the API is open.
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="ApiKey",
+    bearerFormat="rbk_<key id>_<secret>",
+    description=(
+        "An API key from `rebook key create` (or one of API_KEYS), as "
+        "`Authorization: Bearer <key>`. Required once any key exists."
+    ),
+)
 
 
-def require_api_key(
-    settings: SettingsDep,
+async def get_principal(
+    request: Request,
+    security_scopes: SecurityScopes,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> None:
-    """Booking platforms authenticate with `Authorization: Bearer <key>` once API_KEYS is
-    set; compared in constant time so the key cannot be guessed byte by byte."""
-    keys = settings.api_key_set
-    if not keys:
-        return
-    presented = credentials.credentials.strip() if credentials else ""
-    if not any(hmac.compare_digest(presented, key) for key in keys):
-        raise Unauthorized("missing or invalid Authorization header: expected 'Bearer <api key>'")
+) -> Principal:
+    """The caller, authenticated and rate-limited once per request (dependencies asking
+    for other scopes reuse it), then checked for the scopes the route declares.
+
+    Raises Unauthenticated (401), RateLimited (429) and Forbidden (403), in that order: a
+    refused scope still spends a token, so a key cannot hammer routes it may not use.
+    """
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is None:
+        auth: Authenticator = request.app.state.auth
+        limiter: RateLimiter = request.app.state.limiter
+        presented = credentials.credentials.strip() if credentials else None
+        principal = await auth.authenticate(presented)
+        # Read by api/middleware.py: the audit log and the RateLimit headers.
+        request.state.principal = principal
+        request.state.rate_limit_headers = await limiter.take(
+            principal, route_class(request.method)
+        )
+    for needed in security_scopes.scopes:
+        if not grants(principal.scopes, Scope(needed)):
+            raise Forbidden(f"this API key does not have the {needed!r} scope")
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Security(get_principal)]
 
 
 def _sessions(request: Request) -> sessionmaker[Session]:
@@ -65,9 +109,9 @@ def _sessions(request: Request) -> sessionmaker[Session]:
     return sessions
 
 
-def _workflows(request: Request) -> AppointmentWorkflows:
-    workflows: AppointmentWorkflows = request.app.state.workflows
-    return workflows
+def _directory(request: Request) -> WorkspaceDirectory:
+    directory: WorkspaceDirectory = request.app.state.directory
+    return directory
 
 
 def _temporal(request: Request) -> TemporalConnection:
@@ -75,37 +119,117 @@ def _temporal(request: Request) -> TemporalConnection:
     return connection
 
 
-def get_appointment_service(request: Request) -> AppointmentService:
+async def get_appointment_service(request: Request, principal: PrincipalDep) -> AppointmentService:
+    workspace_id = principal.workspace_id
     sessions = _sessions(request)
+    context = await _directory(request).context(workspace_id)
     return AppointmentService(
-        AppointmentStore(sessions), CommunicationStore(sessions), _workflows(request)
+        context.workspace,
+        AppointmentStore(sessions, workspace_id),
+        CommunicationStore(sessions, workspace_id),
+        await _workflows(request, workspace_id),
     )
 
 
-def get_event_service(request: Request) -> EventService:
-    return EventService(AppointmentStore(_sessions(request)), _workflows(request))
+async def get_event_service(request: Request, principal: PrincipalDep) -> EventService:
+    workspace_id = principal.workspace_id
+    return EventService(
+        AppointmentStore(_sessions(request), workspace_id),
+        await _workflows(request, workspace_id),
+    )
 
 
-def get_inbox_service(request: Request) -> InboxService:
+def get_inbox_service(request: Request, principal: PrincipalDep) -> InboxService:
     sessions = _sessions(request)
-    return InboxService(AppointmentStore(sessions), CommunicationStore(sessions))
+    return InboxService(
+        AppointmentStore(sessions, principal.workspace_id),
+        CommunicationStore(sessions, principal.workspace_id),
+    )
 
 
-def get_report_service(request: Request) -> ReportService:
-    return ReportService(ReportStore(_sessions(request)))
+def get_report_service(request: Request, principal: PrincipalDep) -> ReportService:
+    return ReportService(ReportStore(_sessions(request), principal.workspace_id))
+
+
+def get_workspace_settings_service(
+    request: Request, principal: PrincipalDep
+) -> WorkspaceSettingsService:
+    workspace_id = principal.workspace_id
+    cipher: CredentialCipher | None = request.app.state.cipher
+    directory = _directory(request)
+    return WorkspaceSettingsService(
+        WorkspaceSettingsStore(_sessions(request), workspace_id),
+        cipher,
+        on_change=lambda: directory.invalidate(workspace_id),
+    )
+
+
+def get_api_key_service(request: Request, principal: PrincipalDep) -> ApiKeyService:
+    auth: Authenticator = request.app.state.auth
+    return ApiKeyService(
+        ApiKeyStore(_sessions(request), principal.workspace_id),
+        principal.workspace_id,
+        on_create=auth.keys_created,
+        on_revoke=auth.forget,
+    )
+
+
+def get_audit_service(request: Request, principal: PrincipalDep) -> AuditService:
+    return AuditService(AuditStore(_sessions(request), principal.workspace_id))
 
 
 def get_delivery_report_service(request: Request) -> DeliveryReportService:
-    return DeliveryReportService(DeliveryEventStore(_sessions(request)))
+    sessions = _sessions(request)
+    return DeliveryReportService(lambda workspace_id: DeliveryEventStore(sessions, workspace_id))
 
 
 def get_health_service(request: Request) -> HealthService:
-    return HealthService(AppointmentStore(_sessions(request)), _temporal(request))
+    # ping() reads no workspace's rows; the default scope only satisfies the constructor.
+    return HealthService(
+        AppointmentStore(_sessions(request), DEFAULT_WORKSPACE_ID), _temporal(request)
+    )
 
 
-AppointmentsDep = Annotated[AppointmentService, Depends(get_appointment_service)]
-EventsDep = Annotated[EventService, Depends(get_event_service)]
-InboxDep = Annotated[InboxService, Depends(get_inbox_service)]
-ReportsDep = Annotated[ReportService, Depends(get_report_service)]
+async def _workflows(request: Request, workspace_id: WorkspaceId) -> AppointmentWorkflows:
+    settings = get_settings(request)
+    return AppointmentWorkflows(
+        _temporal(request),
+        settings.task_queue,
+        await _directory(request).policy(workspace_id),
+        workspace_id,
+    )
+
+
+def _scoped(scope: Scope) -> list[str]:
+    return [scope.value]
+
+
+AppointmentsWriterDep = Annotated[
+    AppointmentService,
+    Security(get_appointment_service, scopes=_scoped(Scope.APPOINTMENTS_WRITE)),
+]
+AppointmentsReaderDep = Annotated[
+    AppointmentService,
+    Security(get_appointment_service, scopes=_scoped(Scope.APPOINTMENTS_READ)),
+]
+EventsDep = Annotated[
+    EventService, Security(get_event_service, scopes=_scoped(Scope.APPOINTMENTS_WRITE))
+]
+InboxReaderDep = Annotated[
+    InboxService, Security(get_inbox_service, scopes=_scoped(Scope.APPOINTMENTS_READ))
+]
+InboxWriterDep = Annotated[
+    InboxService, Security(get_inbox_service, scopes=_scoped(Scope.APPOINTMENTS_WRITE))
+]
+ReportsDep = Annotated[
+    ReportService, Security(get_report_service, scopes=_scoped(Scope.REPORTS_READ))
+]
+WorkspaceSettingsDep = Annotated[
+    WorkspaceSettingsService,
+    Security(get_workspace_settings_service, scopes=_scoped(Scope.ADMIN)),
+]
+ApiKeysDep = Annotated[ApiKeyService, Security(get_api_key_service, scopes=_scoped(Scope.ADMIN))]
+AuditDep = Annotated[AuditService, Security(get_audit_service, scopes=_scoped(Scope.ADMIN))]
+DirectoryDep = Annotated[WorkspaceDirectory, Depends(_directory)]
 DeliveryReportsDep = Annotated[DeliveryReportService, Depends(get_delivery_report_service)]
 HealthDep = Annotated[HealthService, Depends(get_health_service)]

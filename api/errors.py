@@ -15,13 +15,29 @@ from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from rebook.services.errors import Conflict, InvalidField, NotFound, ServiceError, Unavailable
+from rebook.services.errors import (
+    Conflict,
+    Forbidden,
+    InvalidField,
+    NotFound,
+    RateLimited,
+    ServiceError,
+    Unauthenticated,
+    Unavailable,
+)
 
 logger = logging.getLogger(__name__)
 
+# Request fields whose values are secrets: a 422 names the field but never echoes them.
+SECRET_FIELDS = frozenset({"credentials"})
+REDACTED = "[redacted]"
+
 STATUS_OF: dict[type[ServiceError], int] = {
+    Unauthenticated: status.HTTP_401_UNAUTHORIZED,
+    Forbidden: status.HTTP_403_FORBIDDEN,
     NotFound: status.HTTP_404_NOT_FOUND,
     Conflict: status.HTTP_409_CONFLICT,
+    RateLimited: status.HTTP_429_TOO_MANY_REQUESTS,
     Unavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
 }
 
@@ -47,7 +63,27 @@ async def _service_error(request: Request, exc: Exception) -> JSONResponse:
         (code for kind, code in STATUS_OF.items() if isinstance(exc, kind)),
         status.HTTP_500_INTERNAL_SERVER_ERROR,
     )
-    return JSONResponse({"detail": exc.detail}, status_code=code)
+    headers = _headers(exc)
+    return JSONResponse({"detail": exc.detail}, status_code=code, headers=headers)
+
+
+def _headers(exc: ServiceError) -> dict[str, str] | None:
+    if isinstance(exc, Unauthenticated):
+        return {"WWW-Authenticate": "Bearer"}
+    if isinstance(exc, RateLimited):
+        return exc.headers
+    return None
+
+
+async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {**error, "input": REDACTED}
+        if SECRET_FIELDS & {str(part) for part in error["loc"]}
+        else error
+        for error in exc.errors()
+    ]
+    return await request_validation_exception_handler(request, RequestValidationError(errors))
 
 
 async def _unauthorized(_request: Request, exc: Exception) -> JSONResponse:
@@ -69,6 +105,7 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(Unauthorized, _unauthorized)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -12,7 +12,6 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
@@ -41,6 +40,7 @@ from rebook.core.domain import (
 )
 from rebook.core.experiments import assign_variant, validate_variants
 from rebook.core.rules import DEFAULT_VARIANTS
+from rebook.core.workspaces import timezone_problem
 from rebook.services.ids import new_appointment_id
 
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -53,10 +53,9 @@ def _e164(value: str) -> str:
 
 
 def _iana_timezone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown IANA timezone {value!r}") from exc
+    problem = timezone_problem(value)
+    if problem:
+        raise ValueError(problem)
     return value
 
 
@@ -115,7 +114,8 @@ class ContactIn(_Strict):
     phone: E164Phone | None = None
     whatsapp: E164Phone | None = None
     preferred_channel: Channel | None = None
-    timezone: IanaTimezone
+    # Omitted: the workspace's timezone (GET /v1/workspace).
+    timezone: IanaTimezone | None = None
 
 
 class HostIn(_Strict):
@@ -151,15 +151,17 @@ class AppointmentCreate(_Strict):
     alternative_url: WebUrl | None = None
     experiment: ExperimentIn | None = None
 
-    def to_appointment(self) -> AppointmentDetails:
+    def to_appointment(self, default_timezone: str) -> AppointmentDetails:
         """The appointment this body books, under a fresh id and with its experiment arm
-        drawn for that id (both are kept only if the booking turns out to be new)."""
+        drawn for that id (both are kept only if the booking turns out to be new); a
+        contact sent without a timezone gets default_timezone (the workspace's)."""
         appointment_id = new_appointment_id()
         experiment = None
         if self.experiment:
             name, variants = self.experiment.name, tuple(self.experiment.variants)
             experiment = ExperimentAssignment(name, assign_variant(name, appointment_id, variants))
         fields = self.model_dump(exclude={"experiment"})
+        fields["contact"]["timezone"] = self.contact.timezone or default_timezone
         return _APPOINTMENT.validate_python(
             {**fields, "appointment_id": appointment_id, "experiment": experiment}
         )
@@ -367,8 +369,9 @@ class SendGridEventIn(BaseModel):
     event: str = Field(max_length=64)
     timestamp: int = Field(ge=0, le=253402300799)  # unix seconds, up to year 9999
     sg_message_id: str | None = Field(default=None, max_length=400)
-    # Our custom_arg, which SendGrid echoes at the top level of every event.
+    # Our custom_args, which SendGrid echoes at the top level of every event.
     idempotency_key: str | None = Field(default=None, max_length=400)
+    workspace_id: str | None = Field(default=None, max_length=64)
     reason: str | None = Field(default=None, max_length=2000)
 
 

@@ -4,11 +4,14 @@ the dev stack, bench) and pass what is needed down; never import it from workflo
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rebook.core.contracts import FollowUpPolicy
+from rebook.core.messages.brand import DEFAULT_ACCENT_COLOR, DEFAULT_PRIMARY_COLOR, Brand
 from rebook.core.steps import Template
+from rebook.core.workspaces import hex_colour_problem
+from rebook.credentials import CredentialCipher, parse_keys
 
 # Served by api/routers/webhooks.py; here so the worker can build callback URLs without
 # importing the API.
@@ -20,7 +23,8 @@ _POLICY = FollowUpPolicy()
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    # Secrets are settings too: a bad value must not be echoed into a start-up log.
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", hide_input_in_errors=True)
 
     database_url: str = "sqlite:///.data/rebook.db"
 
@@ -31,9 +35,22 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     # Bearer keys booking platforms must present on /v1 (comma-separated, so keys can be
-    # rotated: add the new one, move the platforms over, drop the old one). Empty: open,
-    # which suits `make run` on loopback only.
+    # rotated: add the new one, move the platforms over, drop the old one). They act on the
+    # default workspace with every scope. Keys made with `rebook key create` live in the
+    # database instead, bound to their workspace and scopes. No keys of either kind: open
+    # (every request acts on the default workspace), which suits `make run` on loopback.
     api_keys: str = ""
+
+    # Fernet keys (comma-separated, newest first: the first encrypts, all decrypt) that
+    # encrypt workspaces' provider credentials at rest. Unset: storing credentials is
+    # refused. Make one: python -c 'from cryptography.fernet import Fernet;
+    # print(Fernet.generate_key().decode())'
+    credentials_key: SecretStr | None = None
+
+    # Requests a minute per API key, for writes (POST/PUT/DELETE) and reads (GET), unless
+    # the workspace sets its own. A burst of up to a minute's allowance is let through.
+    rate_limit_write_per_minute: int = Field(default=600, ge=1, le=1_000_000)
+    rate_limit_read_per_minute: int = Field(default=1200, ge=1, le=1_000_000)
 
     @property
     def api_key_set(self) -> frozenset[str]:
@@ -82,10 +99,45 @@ class Settings(BaseSettings):
     # it). Set: unsigned or wrongly signed webhook posts are refused. None: accepted (dev).
     sendgrid_webhook_public_key: str | None = None
 
+    # The brand of every workspace that does not set its own (GET/PUT /v1/workspace/settings).
     brand_name: str = "Rebook"
+    brand_primary_color: str = DEFAULT_PRIMARY_COLOR
+    brand_accent_color: str = DEFAULT_ACCENT_COLOR
+    brand_logo_url: str | None = None
+    brand_footer: str | None = None  # e.g. the postal address commercial email must carry
 
     # Activity worker threads (provider SDKs and SQLAlchemy are synchronous).
     activity_threads: int = Field(default=32, ge=1)
+
+    def brand(self) -> Brand:
+        """The deployment's brand: what a workspace without its own renders in."""
+        return Brand(
+            name=self.brand_name,
+            primary_color=self.brand_primary_color,
+            accent_color=self.brand_accent_color,
+            logo_url=self.brand_logo_url,
+            footer=self.brand_footer,
+        )
+
+    def credential_cipher(self) -> CredentialCipher | None:
+        """None without CREDENTIALS_KEY."""
+        key = self.credentials_key.get_secret_value() if self.credentials_key else None
+        return CredentialCipher.from_setting(key)
+
+    @field_validator("credentials_key")
+    @classmethod
+    def _fernet_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            parse_keys(value.get_secret_value())  # raises ValueError naming the bad key
+        return value
+
+    @field_validator("brand_primary_color", "brand_accent_color")
+    @classmethod
+    def _hex_colour(cls, value: str) -> str:
+        problem = hex_colour_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @property
     def twilio_status_callback_url(self) -> str | None:

@@ -17,8 +17,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.messaging import MessagingActivities
-    from activities.records import RecordActivities
+    from activities.workspaces import WorkspaceActivities
     from rebook.core import search_attributes as sa
     from rebook.core.contracts import (
         AppointmentDetails,
@@ -29,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         NoShowRecord,
         NoShowTally,
         Progress,
+        ProgressReport,
         ProgressRequest,
         SequenceState,
     )
@@ -55,6 +55,9 @@ with workflow.unsafe.imports_passed_through():
 # workflow.patched ids: each marks a change in behaviour that running workflows started
 # before it must not see (their histories replay the old path).
 QUIET_HOURS_PATCH = "quiet-hours"
+# Keeping the WorkspaceId search attribute current (the API sets it at start; runs started
+# before it existed upsert the other attributes only, as their histories did).
+WORKSPACE_ATTRIBUTE_PATCH = "workspace-search-attribute"
 
 
 @workflow.defn(name=WORKFLOW_NAME)
@@ -63,6 +66,8 @@ class AppointmentWorkflow:
     def __init__(self, input: AppointmentWorkflowInput) -> None:
         self._appointment: AppointmentDetails = input.appointment
         self._policy: FollowUpPolicy = input.policy
+        # Whose appointment this is: every activity runs in this workspace.
+        self._workspace_id: str = input.workspace_id
         self._state: SequenceState = input.state or SequenceState(
             status=AppointmentStatus.SCHEDULED,
             starts_at=input.appointment.starts_at,
@@ -72,6 +77,7 @@ class AppointmentWorkflow:
         # published its state before handing over: nothing to mirror until it changes.
         self._mirrored = self._signature()
         self._quiet_hours = False  # decided in run(): patch markers need the run's context
+        self._workspace_attribute = False  # likewise
 
     # ------------------------------------------------------------------ handlers
 
@@ -94,6 +100,7 @@ class AppointmentWorkflow:
         subset of its fields; readers of closed runs go by search attributes instead.)"""
         # Runs started before quiet hours existed keep their original follow-up times.
         self._quiet_hours = workflow.patched(QUIET_HOURS_PATCH)
+        self._workspace_attribute = workflow.patched(WORKSPACE_ATTRIBUTE_PATCH)
         self._upsert_search_attributes()
         while not self._state.status.is_final:
             if self._state.inbox:
@@ -144,7 +151,7 @@ class AppointmentWorkflow:
 
     async def _record_no_show(self, event: AppointmentEvent) -> NoShowTally:
         return await workflow.execute_local_activity_method(
-            RecordActivities.record_no_show,
+            WorkspaceActivities.record_no_show,
             NoShowRecord(
                 appointment_id=self._appointment.appointment_id,
                 contact_id=self._appointment.contact.id,
@@ -152,6 +159,7 @@ class AppointmentWorkflow:
                     f"{self._appointment.appointment_id}@{stamp(self._state.starts_at)}"
                 ),
                 missed_at=event.received_at,
+                workspace_id=self._workspace_id,
             ),
             start_to_close_timeout=RECORD_TIMEOUT,
             retry_policy=RECORD_RETRY,
@@ -188,10 +196,11 @@ class AppointmentWorkflow:
                 appointment=self._appointment,
                 contact_no_show_total=self._state.contact_no_show_total,
                 reschedule_count=self._state.reschedule_count,
+                workspace_id=self._workspace_id,
             )
             try:
                 await workflow.execute_activity_method(
-                    MessagingActivities.deliver_message,
+                    WorkspaceActivities.deliver_message,
                     request,
                     start_to_close_timeout=DELIVERY_TIMEOUT,
                     retry_policy=DELIVERY_RETRY,
@@ -229,8 +238,8 @@ class AppointmentWorkflow:
         self._upsert_search_attributes()
         try:
             await workflow.execute_local_activity_method(
-                RecordActivities.record_status,
-                self._progress(),
+                WorkspaceActivities.record_status,
+                ProgressReport(progress=self._progress(), workspace_id=self._workspace_id),
                 start_to_close_timeout=RECORD_TIMEOUT,
                 retry_policy=RECORD_RETRY,
             )
@@ -239,9 +248,9 @@ class AppointmentWorkflow:
             workflow.logger.warning("status mirror not updated: %s", err.cause or err)
 
     def _upsert_search_attributes(self) -> None:
-        workflow.upsert_search_attributes(
-            [pair.key.value_set(pair.value) for pair in sa.pairs(self._appointment, self._state)]
-        )
+        workspace_id = self._workspace_id if self._workspace_attribute else None
+        pairs = sa.pairs(self._appointment, self._state, workspace_id=workspace_id)
+        workflow.upsert_search_attributes([pair.key.value_set(pair.value) for pair in pairs])
 
     async def _continue_as_new(self) -> None:
         # Let in-flight handlers finish so no signal is dropped; unapplied events travel
@@ -256,6 +265,9 @@ class AppointmentWorkflow:
         self._state.completed_steps = [k for k in self._state.completed_steps if k in current]
         workflow.continue_as_new(
             AppointmentWorkflowInput(
-                appointment=self._appointment, policy=self._policy, state=self._state
+                appointment=self._appointment,
+                policy=self._policy,
+                state=self._state,
+                workspace_id=self._workspace_id,
             )
         )

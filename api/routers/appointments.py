@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from api.dependencies import AppointmentsDep
+from api.dependencies import AppointmentsReaderDep, AppointmentsWriterDep
 from api.schemas import (
     AppointmentCreate,
     AppointmentDetailOut,
@@ -26,17 +26,20 @@ router = APIRouter(prefix="/v1/appointments", tags=["appointments"])
     },
 )
 async def create_appointment(
-    body: AppointmentCreate, response: Response, appointments: AppointmentsDep
+    body: AppointmentCreate, response: Response, appointments: AppointmentsWriterDep
 ) -> AppointmentOut:
-    """Create the appointment and start its workflow; idempotent on external_id."""
-    view, created = await appointments.create(body.to_appointment(), body.fingerprint())
+    """Create the appointment and start its workflow; idempotent on external_id (within
+    the workspace). A contact without a timezone gets the workspace's."""
+    appointment = body.to_appointment(appointments.default_timezone)
+    view, created = await appointments.create(appointment, body.fingerprint())
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    response.headers["Location"] = f"{router.prefix}/{view.record.details.appointment_id}"
     return AppointmentOut.model_validate(view, from_attributes=True)
 
 
 @router.get("/{appointment_id}", responses={404: {"model": ErrorOut}})
 async def get_appointment(
-    appointment_id: str, appointments: AppointmentsDep
+    appointment_id: str, appointments: AppointmentsReaderDep
 ) -> AppointmentDetailOut:
     """Details and progress: live from the workflow while it runs, else the DB mirror."""
     view = await appointments.get(appointment_id)
@@ -45,7 +48,7 @@ async def get_appointment(
 
 @router.get("/{appointment_id}/communications", responses={404: {"model": ErrorOut}})
 async def list_communications(
-    appointment_id: str, appointments: AppointmentsDep
+    appointment_id: str, appointments: AppointmentsReaderDep
 ) -> list[CommunicationOut]:
     """Every message of the appointment, oldest first."""
     communications = await appointments.communications(appointment_id)

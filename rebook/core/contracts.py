@@ -28,6 +28,7 @@ from rebook.core.domain import (
 )
 from rebook.core.rules import CONTROL_VARIANT
 from rebook.core.steps import Template
+from rebook.core.workspaces import DEFAULT_WORKSPACE_ID
 
 # --------------------------------------------------------------------------- appointment
 
@@ -149,6 +150,9 @@ class AppointmentWorkflowInput:
     appointment: AppointmentDetails
     policy: FollowUpPolicy = field(default_factory=FollowUpPolicy)
     state: SequenceState | None = None  # set only when continuing as new
+    # The workspace the appointment belongs to (rebook.core.workspaces). Inputs recorded
+    # before workspaces existed have none: those appointments are the default workspace's.
+    workspace_id: str = DEFAULT_WORKSPACE_ID
 
 
 # --------------------------------------------------------------------------- progress
@@ -197,6 +201,8 @@ class DeliveryRequest:
     appointment: AppointmentDetails  # its variant picks the copy (AppointmentDetails.variant)
     contact_no_show_total: int = 0
     reschedule_count: int = 0
+    # Whose message it is: its ledger, brand, senders and provider accounts.
+    workspace_id: str = DEFAULT_WORKSPACE_ID
 
 
 @dataclass(frozen=True)
@@ -215,6 +221,15 @@ class NoShowRecord:
     contact_id: str
     occurrence_key: str  # appointment + missed slot: recording it twice counts once
     missed_at: datetime
+    workspace_id: str = DEFAULT_WORKSPACE_ID
+
+
+@dataclass(frozen=True)
+class ProgressReport:
+    """Argument of the record_status activity: the progress to mirror, and whose it is."""
+
+    progress: Progress
+    workspace_id: str = DEFAULT_WORKSPACE_ID
 
 
 @dataclass(frozen=True)

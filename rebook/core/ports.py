@@ -12,6 +12,7 @@ from typing import Protocol
 
 from rebook.core.contracts import NoShowRecord, Progress
 from rebook.core.domain import Channel, CommunicationStatus
+from rebook.core.messages.brand import Brand
 from rebook.core.records import CommunicationDraft, CommunicationRecord
 
 
@@ -107,3 +108,12 @@ class AppointmentLedger(Protocol):
     def record_status(self, progress: Progress) -> None:
         """Mirror the workflow's progress; raises LookupError for an unknown appointment."""
         ...
+
+
+@dataclass(frozen=True)
+class DeliveryProfile:
+    """How one workspace's messages are rendered and sent: its brand, and a sender per
+    channel (built on its own provider accounts, or the deployment's)."""
+
+    brand: Brand
+    senders: Mapping[Channel, ChannelSender]

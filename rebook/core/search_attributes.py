@@ -21,6 +21,9 @@ APPOINTMENT_KIND = SearchAttributeKey.for_keyword("AppointmentKind")
 APPOINTMENT_STATUS = SearchAttributeKey.for_keyword("AppointmentStatus")
 NO_SHOW_COUNT = SearchAttributeKey.for_int("NoShowCount")
 RESCHEDULE_COUNT = SearchAttributeKey.for_int("RescheduleCount")
+# The business (rebook.core.workspaces) the appointment belongs to. It never changes, so it
+# is set when the workflow starts; see pairs() for the workflow's own upserts.
+WORKSPACE_ID = SearchAttributeKey.for_keyword("WorkspaceId")
 
 ALL_KEYS: tuple[SearchAttributeKey[str] | SearchAttributeKey[int], ...] = (
     APPOINTMENT_ID,
@@ -29,14 +32,24 @@ ALL_KEYS: tuple[SearchAttributeKey[str] | SearchAttributeKey[int], ...] = (
     APPOINTMENT_STATUS,
     NO_SHOW_COUNT,
     RESCHEDULE_COUNT,
+    WORKSPACE_ID,
 )
 
 
 def pairs(
-    appointment: AppointmentDetails, state: SequenceState | None = None
+    appointment: AppointmentDetails,
+    state: SequenceState | None = None,
+    *,
+    workspace_id: str | None,
 ) -> list[SearchAttributePair[Any]]:
-    """Every attribute's value for this appointment; state None: freshly booked."""
+    """Every attribute's value for this appointment; state None: freshly booked.
+
+    workspace_id None leaves WorkspaceId out: workflows started before it existed upsert
+    the others only, so their replays issue the same commands (see the workflow's
+    WORKSPACE_ATTRIBUTE_PATCH).
+    """
     status = state.status if state else AppointmentStatus.SCHEDULED
+    workspace = [] if workspace_id is None else [SearchAttributePair(WORKSPACE_ID, workspace_id)]
     return [
         SearchAttributePair(APPOINTMENT_ID, appointment.appointment_id),
         SearchAttributePair(CONTACT_ID, appointment.contact.id),
@@ -44,6 +57,7 @@ def pairs(
         SearchAttributePair(APPOINTMENT_STATUS, status.value),
         SearchAttributePair(NO_SHOW_COUNT, state.no_show_count if state else 0),
         SearchAttributePair(RESCHEDULE_COUNT, state.reschedule_count if state else 0),
+        *workspace,
     ]
 
 

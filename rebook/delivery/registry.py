@@ -1,4 +1,6 @@
-"""Which sender serves each channel, decided once at worker start from Settings.
+"""Which sender serves each channel, built from one SenderConfig: the deployment's
+Settings, overridden by a workspace's own sender identities and provider accounts
+(sender_config). The worker builds one set per workspace (rebook.delivery.profiles).
 
 A channel without a configured provider falls back to the embedded outbox, so the whole
 service runs (and records every message) with no provider accounts at all.
@@ -7,10 +9,17 @@ service runs (and records every message) with no provider accounts at all.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from typing import TypedDict
+from urllib.parse import urlencode
 
 from rebook.core.domain import Channel
 from rebook.core.ports import ChannelSender
+from rebook.core.workspaces import (
+    DEFAULT_WORKSPACE_ID,
+    ProviderCredentials,
+    WorkspaceSettings,
+)
 from rebook.delivery.in_app import InAppSender
 from rebook.delivery.outbox import OutboxSender
 from rebook.delivery.sendgrid_email import SendGridEmailSender
@@ -20,55 +29,142 @@ from rebook.settings import Settings
 logger = logging.getLogger(__name__)
 
 
-def build_senders(settings: Settings) -> dict[Channel, ChannelSender]:
+@dataclass(frozen=True)
+class SenderConfig:
+    """Everything one set of senders is built from. Hashable, so senders (and their
+    provider clients) are reused for as long as it does not change. Secrets are kept out
+    of repr."""
+
+    workspace_id: str
+    sendgrid_host: str
+    email_from_address: str | None
+    email_from_name: str
+    sendgrid_api_key: str | None = field(default=None, repr=False)
+    twilio_account_sid: str | None = field(default=None, repr=False)
+    twilio_auth_token: str | None = field(default=None, repr=False)
+    twilio_base_url: str | None = None
+    twilio_sms_from: str | None = None
+    twilio_messaging_service_sid: str | None = None
+    twilio_whatsapp_from: str | None = None
+    twilio_whatsapp_content_sids: tuple[tuple[str, str], ...] = ()
+    twilio_status_callback: str | None = None
+
+
+def sender_config(
+    settings: Settings,
+    own: WorkspaceSettings | None = None,
+    credentials: ProviderCredentials | None = None,
+    workspace_id: str = DEFAULT_WORKSPACE_ID,
+) -> SenderConfig:
+    """The workspace's senders: its own settings where it has them, else the deployment's.
+
+    Sender identities belong to a provider account: with its own SendGrid (Twilio)
+    account, a workspace sends from its own address (numbers) only, since the deployment's
+    are not verified on that account; without one, its identities override the
+    deployment's one by one.
+    """
+    own = own or WorkspaceSettings()
+    credentials = credentials or ProviderCredentials()
+    sendgrid, twilio = credentials.sendgrid, credentials.twilio
+    inherit_email = sendgrid is None
+    inherit_numbers = twilio is None
+    return SenderConfig(
+        workspace_id=workspace_id,
+        sendgrid_host=settings.sendgrid_host,
+        sendgrid_api_key=sendgrid.api_key if sendgrid else settings.sendgrid_api_key,
+        email_from_address=_own_or(
+            own.email_from_address, settings.email_from_address, inherit_email
+        ),
+        email_from_name=own.sender_name or own.brand_name or settings.email_from_name,
+        twilio_account_sid=twilio.account_sid if twilio else settings.twilio_account_sid,
+        twilio_auth_token=twilio.auth_token if twilio else settings.twilio_auth_token,
+        twilio_base_url=settings.twilio_base_url,
+        twilio_sms_from=_own_or(own.twilio_sms_from, settings.twilio_sms_from, inherit_numbers),
+        twilio_messaging_service_sid=_own_or(
+            own.twilio_messaging_service_sid,
+            settings.twilio_messaging_service_sid,
+            inherit_numbers,
+        ),
+        twilio_whatsapp_from=_own_or(
+            own.twilio_whatsapp_from, settings.twilio_whatsapp_from, inherit_numbers
+        ),
+        twilio_whatsapp_content_sids=tuple(sorted(settings.twilio_whatsapp_content_sids.items())),
+        twilio_status_callback=_status_callback(settings, workspace_id),
+    )
+
+
+def _own_or(own: str | None, deployment: str | None, inherit: bool) -> str | None:
+    return own if own or not inherit else deployment
+
+
+def _status_callback(settings: Settings, workspace_id: str) -> str | None:
+    """Where Twilio reports on the workspace's messages (api/routers/webhooks.py); the
+    default workspace keeps the plain URL its older messages were sent with."""
+    url = settings.twilio_status_callback_url
+    if url is None or workspace_id == DEFAULT_WORKSPACE_ID:
+        return url
+    return f"{url}?{urlencode({'workspace': workspace_id})}"
+
+
+def build_senders(config: SenderConfig) -> dict[Channel, ChannelSender]:
     return {
-        Channel.EMAIL: _email_sender(settings),
-        Channel.SMS: _sms_sender(settings),
-        Channel.WHATSAPP: _whatsapp_sender(settings),
+        Channel.EMAIL: _email_sender(config),
+        Channel.SMS: _sms_sender(config),
+        Channel.WHATSAPP: _whatsapp_sender(config),
         Channel.IN_APP: InAppSender(),
     }
 
 
-def _email_sender(settings: Settings) -> ChannelSender:
-    if not settings.sendgrid_enabled:
+def _email_sender(config: SenderConfig) -> ChannelSender:
+    if not config.sendgrid_api_key:
         return OutboxSender(Channel.EMAIL)
-    assert settings.sendgrid_api_key is not None  # implied by sendgrid_enabled
+    if not config.email_from_address:
+        logger.warning(
+            "workspace %s has its own SendGrid account but no email_from_address: "
+            "email goes to the outbox",
+            config.workspace_id,
+        )
+        return OutboxSender(Channel.EMAIL)
     return SendGridEmailSender(
-        api_key=settings.sendgrid_api_key,
-        host=settings.sendgrid_host,
-        from_email=settings.email_from_address,
-        from_name=settings.email_from_name,
+        api_key=config.sendgrid_api_key,
+        host=config.sendgrid_host,
+        from_email=config.email_from_address,
+        from_name=config.email_from_name,
+        workspace_id=config.workspace_id,
     )
 
 
-def _sms_sender(settings: Settings) -> ChannelSender:
-    if not settings.twilio_enabled:
+def _sms_sender(config: SenderConfig) -> ChannelSender:
+    if not (config.twilio_account_sid and config.twilio_auth_token):
         return OutboxSender(Channel.SMS)
-    if not (settings.twilio_sms_from or settings.twilio_messaging_service_sid):
+    if not (config.twilio_sms_from or config.twilio_messaging_service_sid):
         logger.warning(
-            "Twilio credentials are set but neither TWILIO_SMS_FROM nor "
-            "TWILIO_MESSAGING_SERVICE_SID: SMS goes to the outbox"
+            "Twilio credentials are set but no SMS sender number or messaging service "
+            "(workspace %s): SMS goes to the outbox",
+            config.workspace_id,
         )
         return OutboxSender(Channel.SMS)
     return TwilioSmsSender(
-        **_twilio_account(settings),
-        from_number=settings.twilio_sms_from,
-        messaging_service_sid=settings.twilio_messaging_service_sid,
+        **_twilio_account(config),
+        from_number=config.twilio_sms_from,
+        messaging_service_sid=config.twilio_messaging_service_sid,
     )
 
 
-def _whatsapp_sender(settings: Settings) -> ChannelSender:
-    if not settings.twilio_enabled:
+def _whatsapp_sender(config: SenderConfig) -> ChannelSender:
+    if not (config.twilio_account_sid and config.twilio_auth_token):
         return OutboxSender(Channel.WHATSAPP)
-    if not settings.twilio_whatsapp_from:
+    if not config.twilio_whatsapp_from:
         logger.warning(
-            "Twilio credentials are set but not TWILIO_WHATSAPP_FROM: WhatsApp goes to the outbox"
+            "Twilio credentials are set but no WhatsApp sender (workspace %s): "
+            "WhatsApp goes to the outbox",
+            config.workspace_id,
         )
         return OutboxSender(Channel.WHATSAPP)
     return TwilioWhatsAppSender(
-        **_twilio_account(settings),
-        from_number=settings.twilio_whatsapp_from,
-        content_sids=settings.twilio_whatsapp_content_sids,
+        **_twilio_account(config),
+        from_number=config.twilio_whatsapp_from,
+        content_sids=dict(config.twilio_whatsapp_content_sids),
     )
 
 
@@ -79,12 +175,12 @@ class _TwilioAccount(TypedDict):
     status_callback: str | None
 
 
-def _twilio_account(settings: Settings) -> _TwilioAccount:
+def _twilio_account(config: SenderConfig) -> _TwilioAccount:
     """What SMS and WhatsApp senders share: the account and where Twilio calls back."""
-    assert settings.twilio_account_sid and settings.twilio_auth_token  # twilio_enabled
+    assert config.twilio_account_sid and config.twilio_auth_token  # checked by the callers
     return _TwilioAccount(
-        account_sid=settings.twilio_account_sid,
-        auth_token=settings.twilio_auth_token,
-        base_url=settings.twilio_base_url,
-        status_callback=settings.twilio_status_callback_url,
+        account_sid=config.twilio_account_sid,
+        auth_token=config.twilio_auth_token,
+        base_url=config.twilio_base_url,
+        status_callback=config.twilio_status_callback,
     )

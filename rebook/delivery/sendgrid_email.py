@@ -1,7 +1,8 @@
 """Email through SendGrid's v3 Mail Send API, using the official SDK.
 
 SendGrid answers 202 with the message id in the X-Message-Id header. Our idempotency key
-travels in custom_args so event webhooks can be matched back to the communications row.
+and the workspace travel in custom_args so event webhooks can be matched back to the
+communications row, within its workspace.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from rebook.delivery.codes import SENDGRID
 logger = logging.getLogger(__name__)
 
 IDEMPOTENCY_ARG = "idempotency_key"
+WORKSPACE_ARG = "workspace_id"
 APP_CATEGORY = "rebook"
 DEFAULT_TIMEOUT_S = 10.0
 
@@ -41,9 +43,11 @@ class SendGridEmailSender:
         from_email: str,
         from_name: str,
         *,
+        workspace_id: str | None = None,
         timeout_s: float = DEFAULT_TIMEOUT_S,
     ) -> None:
         self._client = SendGridAPIClient(api_key=api_key, host=host)
+        self._workspace_id = workspace_id
         # The SDK's default is no timeout at all; a hung connection would pin a worker
         # thread until the activity's start-to-close timeout.
         self._client.client.timeout = timeout_s
@@ -78,7 +82,10 @@ class SendGridEmailSender:
             plain_text_content=message.body,
             html_content=message.html_body,
         )
-        mail.custom_arg = [CustomArg(IDEMPOTENCY_ARG, message.idempotency_key)]
+        custom_args = [CustomArg(IDEMPOTENCY_ARG, message.idempotency_key)]
+        if self._workspace_id is not None:
+            custom_args.append(CustomArg(WORKSPACE_ARG, self._workspace_id))
+        mail.custom_arg = custom_args
         mail.category = [Category(name) for name in _categories(message)]
         return mail
 

@@ -8,6 +8,7 @@ from typing import Literal
 from rebook.core.channels import reachability_problem
 from rebook.core.contracts import AppointmentDetails, Progress
 from rebook.core.records import AppointmentRecord, CommunicationRecord
+from rebook.core.workspaces import Workspace
 from rebook.db.stores import AppointmentStore, CommunicationStore
 from rebook.services.blocking import in_thread
 from rebook.services.errors import Conflict, InvalidField, NotFound
@@ -30,15 +31,24 @@ class AppointmentView:
 
 
 class AppointmentService:
+    """One workspace's appointments: built from that workspace's stores and gateway."""
+
     def __init__(
         self,
+        workspace: Workspace,
         appointments: AppointmentStore,
         communications: CommunicationStore,
         workflows: AppointmentWorkflows,
     ) -> None:
+        self._workspace = workspace
         self._appointments = appointments
         self._communications = communications
         self._workflows = workflows
+
+    @property
+    def default_timezone(self) -> str:
+        """The workspace's timezone: a contact booked without one gets it."""
+        return self._workspace.timezone
 
     async def create(
         self, appointment: AppointmentDetails, fingerprint: str
@@ -56,14 +66,14 @@ class AppointmentService:
         record, created = await self._store_once(appointment, fingerprint)
         # The row is committed before Temporal is asked: if Temporal is down the client gets
         # a 503, and its retry (same body) finds the row and starts the workflow then.
-        await self._workflows.start(record.details)
+        await self._workflows.start(record.details, record.workflow_id)
         return AppointmentView(record, record.progress, "database"), created
 
     async def get(self, appointment_id: str) -> AppointmentView:
         """The appointment with its messages and progress: live from the workflow while it
         runs, else the database mirror. Raises NotFound."""
         record = await self._existing(appointment_id)
-        live = await self._workflows.progress(appointment_id)
+        live = await self._workflows.progress(record.workflow_id)
         communications = await in_thread(self._communications.for_appointment, appointment_id)
         if live is None:
             return AppointmentView(record, record.progress, "database", tuple(communications))

@@ -41,3 +41,19 @@ class InvalidField(ServiceError):
         super().__init__(message)
         self.loc = tuple(loc)
         self.value = value
+
+
+class Unauthenticated(ServiceError):
+    """No API key, or one that is malformed, unknown or revoked."""
+
+
+class Forbidden(ServiceError):
+    """A valid key whose scopes do not allow the request."""
+
+
+class RateLimited(ServiceError):
+    """The key used up its allowance for now; `headers` tell the client when to retry."""
+
+    def __init__(self, detail: str, headers: dict[str, str]) -> None:
+        super().__init__(detail)
+        self.headers = headers

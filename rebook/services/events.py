@@ -65,19 +65,19 @@ class EventService:
         return stored
 
     async def _deliver(self, record: AppointmentRecord, event: AppointmentEvent) -> None:
-        appointment_id = record.details.appointment_id
-        if await self._workflows.signal(appointment_id, event):
+        workflow_id = record.workflow_id
+        if await self._workflows.signal(workflow_id, event):
             return
-        execution = await self._workflows.execution(appointment_id)
+        execution = await self._workflows.execution(workflow_id)
         if execution.state is ExecutionState.RUNNING:  # rebooked by a concurrent request
-            if await self._workflows.signal(appointment_id, event):
+            if await self._workflows.signal(workflow_id, event):
                 return
-            execution = await self._workflows.execution(appointment_id)
+            execution = await self._workflows.execution(workflow_id)
         mirrored = record.progress.status
         if execution.state is ExecutionState.MISSING and not mirrored.is_final:
             # The create request stored the row but never got the workflow started (Temporal
             # was down and the platform did not retry): start it now, with this event.
-            await self._workflows.start(record.details, first_event=event)
+            await self._workflows.start(record.details, workflow_id, first_event=event)
             return
         final_status = execution.final_status or mirrored
         if event.type is EventType.RESCHEDULED and final_status in REBOOKABLE:
@@ -90,4 +90,6 @@ class EventService:
         event. The workflow applies it exactly as it would while running (count, limit and
         flag, fresh confirmation and reminders), so that rule lives in one place."""
         state = reopened(record.progress, at=event.received_at)
-        await self._workflows.start_new_run(record.details, state, first_event=event)
+        await self._workflows.start_new_run(
+            record.details, record.workflow_id, state, first_event=event
+        )

@@ -3,6 +3,10 @@
 Talks to the workflow by name (rebook.core.names) and never imports workflow code. Every
 call that cannot reach Temporal raises rebook.services.errors.Unavailable, so the API
 answers 503 and the client's retry completes the request.
+
+Workflows are addressed by the workflow id stored with each appointment (callers read it
+from the workspace's store, so they can only reach their own workspace's workflows): new
+appointments get `{workspace}/{appointment}`, older ones keep `appointment-<id>`.
 """
 
 from __future__ import annotations
@@ -33,7 +37,8 @@ from rebook.core.contracts import (
     SequenceState,
 )
 from rebook.core.domain import AppointmentStatus
-from rebook.core.names import EVENT_SIGNAL, PROGRESS_QUERY, WORKFLOW_NAME, workflow_id_for
+from rebook.core.names import EVENT_SIGNAL, PROGRESS_QUERY, WORKFLOW_NAME
+from rebook.core.workspaces import WorkspaceId
 from rebook.services.errors import Unavailable
 
 logger = logging.getLogger(__name__)
@@ -101,18 +106,26 @@ class Execution:
 
 
 class AppointmentWorkflows:
-    """Starts, signals and queries the workflow of one appointment at a time."""
+    """Starts, signals and queries the workflow of one appointment at a time, for one
+    workspace: new workflows carry it in their input and WorkspaceId search attribute, and
+    start with its follow-up policy."""
 
     def __init__(
-        self, connection: TemporalConnection, task_queue: str, policy: FollowUpPolicy
+        self,
+        connection: TemporalConnection,
+        task_queue: str,
+        policy: FollowUpPolicy,
+        workspace_id: WorkspaceId,
     ) -> None:
         self._connection = connection
         self._task_queue = task_queue
         self._policy = policy
+        self._workspace_id = workspace_id
 
     async def start(
         self,
         appointment: AppointmentDetails,
+        workflow_id: str,
         *,
         state: SequenceState | None = None,
         first_event: AppointmentEvent | None = None,
@@ -126,6 +139,7 @@ class AppointmentWorkflows:
         try:
             await self._start(
                 appointment,
+                workflow_id,
                 state=state,
                 first_event=first_event,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
@@ -138,6 +152,7 @@ class AppointmentWorkflows:
     async def start_new_run(
         self,
         appointment: AppointmentDetails,
+        workflow_id: str,
         state: SequenceState,
         *,
         first_event: AppointmentEvent,
@@ -146,15 +161,16 @@ class AppointmentWorkflows:
         the event that reopened it."""
         await self._start(
             appointment,
+            workflow_id,
             state=state,
             first_event=first_event,
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
         )
 
-    async def signal(self, appointment_id: str, event: AppointmentEvent) -> bool:
+    async def signal(self, workflow_id: str, event: AppointmentEvent) -> bool:
         """Deliver the event; False when there is no running workflow to take it."""
         try:
-            handle = await self._handle(appointment_id)
+            handle = await self._handle(workflow_id)
             await handle.signal(EVENT_SIGNAL, event, rpc_timeout=START_OR_SIGNAL_TIMEOUT)
         except RPCError as exc:
             if exc.status is RPCStatusCode.NOT_FOUND:
@@ -163,9 +179,9 @@ class AppointmentWorkflows:
             raise
         return True
 
-    async def execution(self, appointment_id: str) -> Execution:
+    async def execution(self, workflow_id: str) -> Execution:
         """Whether the appointment's workflow runs, ran (and how it ended), or never ran."""
-        handle = await self._handle(appointment_id)
+        handle = await self._handle(workflow_id)
         try:
             description = await handle.describe(rpc_timeout=START_OR_SIGNAL_TIMEOUT)
         except RPCError as exc:
@@ -185,11 +201,11 @@ class AppointmentWorkflows:
         # the caller goes by the database mirror of its last progress.
         return Execution(ExecutionState.CLOSED)
 
-    async def progress(self, appointment_id: str) -> Progress | None:
+    async def progress(self, workflow_id: str) -> Progress | None:
         """The running workflow's own view, or None when it is closed, does not answer or
         Temporal cannot be reached."""
         try:
-            handle = await self._handle(appointment_id)
+            handle = await self._handle(workflow_id)
             description = await handle.describe(rpc_timeout=QUERY_TIMEOUT)
             if description.status is not WorkflowExecutionStatus.RUNNING:
                 return None
@@ -198,12 +214,13 @@ class AppointmentWorkflows:
             )
             return progress
         except Exception:  # any failure here just means "serve the DB mirror"
-            logger.info("progress query for %s unanswered", appointment_id, exc_info=True)
+            logger.info("progress query for %s unanswered", workflow_id, exc_info=True)
             return None
 
     async def _start(
         self,
         appointment: AppointmentDetails,
+        workflow_id: str,
         *,
         state: SequenceState | None,
         first_event: AppointmentEvent | None,
@@ -213,10 +230,17 @@ class AppointmentWorkflows:
         try:
             await client.start_workflow(
                 WORKFLOW_NAME,
-                AppointmentWorkflowInput(appointment=appointment, policy=self._policy, state=state),
-                id=workflow_id_for(appointment.appointment_id),
+                AppointmentWorkflowInput(
+                    appointment=appointment,
+                    policy=self._policy,
+                    state=state,
+                    workspace_id=self._workspace_id,
+                ),
+                id=workflow_id,
                 task_queue=self._task_queue,
-                search_attributes=TypedSearchAttributes(sa.pairs(appointment, state)),
+                search_attributes=TypedSearchAttributes(
+                    sa.pairs(appointment, state, workspace_id=self._workspace_id)
+                ),
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
                 id_reuse_policy=id_reuse_policy,
                 start_signal=EVENT_SIGNAL if first_event else None,
@@ -227,9 +251,9 @@ class AppointmentWorkflows:
             _raise_as_outage_if_unreachable(exc)
             raise
 
-    async def _handle(self, appointment_id: str) -> WorkflowHandle[Any, Any]:
+    async def _handle(self, workflow_id: str) -> WorkflowHandle[Any, Any]:
         client = await self._connection.client()
-        return client.get_workflow_handle(workflow_id_for(appointment_id))
+        return client.get_workflow_handle(workflow_id)
 
 
 def _raise_as_outage_if_unreachable(exc: RPCError) -> None:

@@ -17,6 +17,7 @@ from activities.messaging import (
 from activities.records import RecordActivities
 from rebook.core.contracts import DeliveryRequest, NoShowRecord, Progress
 from rebook.core.domain import AppointmentStatus, Channel, CommunicationStatus
+from rebook.core.messages import Brand
 from rebook.core.ports import PermanentDeliveryError, TransientDeliveryError
 from rebook.core.steps import Template
 from tests.support.factories import appointment
@@ -40,7 +41,7 @@ def email() -> RecordingSender:
 
 @pytest.fixture
 def activities(ledger: InMemoryCommunicationLedger, email: RecordingSender) -> MessagingActivities:
-    return MessagingActivities(ledger, {Channel.EMAIL: email}, brand_name="Acme")
+    return MessagingActivities(ledger, {Channel.EMAIL: email}, Brand("Acme"))
 
 
 def run(activities: MessagingActivities, request: DeliveryRequest):

@@ -16,8 +16,10 @@ from activities.messaging import (
 )
 from rebook.core.contracts import AppointmentDetails, DeliveryRequest
 from rebook.core.domain import BookedVia, Channel, CommunicationStatus, Recipient
+from rebook.core.messages import Brand
 from rebook.core.ports import ChannelSender
 from rebook.core.steps import Step, Template
+from rebook.core.workspaces import DEFAULT_WORKSPACE_ID
 from rebook.db.models import Communication
 from rebook.db.stores import CommunicationStore
 from rebook.delivery.in_app import InAppSender
@@ -37,7 +39,7 @@ SMS_FROM = "+15005550006"
 
 @pytest.fixture
 def ledger(sessions) -> CommunicationStore:
-    return CommunicationStore(sessions)
+    return CommunicationStore(sessions, DEFAULT_WORKSPACE_ID)
 
 
 @pytest.fixture
@@ -55,7 +57,7 @@ def activities(ledger, fake_sendgrid: FakeSendGrid, fake_twilio: FakeTwilio):
         Channel.WHATSAPP: OutboxSender(Channel.WHATSAPP),
         Channel.IN_APP: InAppSender(),
     }
-    return MessagingActivities(ledger, senders, brand_name="Acme Clinic")
+    return MessagingActivities(ledger, senders, Brand("Acme Clinic"))
 
 
 def request_for(
@@ -276,7 +278,7 @@ def test_whatsapp_follow_up_goes_as_the_mapped_pre_approved_template(
         content_sids={Template.NO_SHOW_FOLLOWUP.value: "HX" + "b" * 32},
         base_url=fake_twilio.base_url,
     )
-    activities = MessagingActivities(ledger, {Channel.WHATSAPP: sender}, brand_name="Acme")
+    activities = MessagingActivities(ledger, {Channel.WHATSAPP: sender}, Brand("Acme"))
     details = replace(
         seeded_appointment,
         booked_via=BookedVia.WHATSAPP,

@@ -7,6 +7,7 @@ from temporalio.testing import ActivityEnvironment
 from activities.records import RecordActivities
 from rebook.core.contracts import AppointmentDetails, NoShowRecord, Progress
 from rebook.core.domain import AppointmentStatus
+from rebook.core.workspaces import DEFAULT_WORKSPACE_ID
 from rebook.db.models import Appointment
 from rebook.db.stores import AppointmentStore
 
@@ -14,7 +15,7 @@ from rebook.db.stores import AppointmentStore
 def test_a_no_show_recorded_twice_counts_once(
     sessions: sessionmaker[Session], seeded_appointment: AppointmentDetails
 ):
-    activities = RecordActivities(AppointmentStore(sessions))
+    activities = RecordActivities(AppointmentStore(sessions, DEFAULT_WORKSPACE_ID))
     miss = NoShowRecord(
         appointment_id=seeded_appointment.appointment_id,
         contact_id=seeded_appointment.contact.id,
@@ -37,7 +38,7 @@ def test_a_no_show_recorded_twice_counts_once(
 def test_status_is_mirrored_onto_the_appointment(
     sessions: sessionmaker[Session], seeded_appointment: AppointmentDetails
 ):
-    activities = RecordActivities(AppointmentStore(sessions))
+    activities = RecordActivities(AppointmentStore(sessions, DEFAULT_WORKSPACE_ID))
     after_the_miss = seeded_appointment.starts_at + timedelta(hours=4)
     update = Progress(
         seeded_appointment.appointment_id,

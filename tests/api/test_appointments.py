@@ -11,6 +11,7 @@ from temporalio.client import Client, WorkflowExecutionStatus
 
 from rebook.core import search_attributes as sa
 from rebook.core.names import workflow_id_for
+from rebook.core.workspaces import DEFAULT_WORKSPACE_ID
 from rebook.db.models import Contact
 from rebook.settings import Settings
 from tests.support.payloads import BOOKED_OFFSET, appointment_body, with_contact
@@ -27,7 +28,7 @@ async def test_create_starts_the_workflow(
     created = response.json()
     assert created["id"].startswith("apt_") and len(created["id"]) == 24
     assert created["status"] == "scheduled"
-    assert created["workflow_id"] == workflow_id_for(created["id"])
+    assert created["workflow_id"] == workflow_id_for(DEFAULT_WORKSPACE_ID, created["id"])
     # Shown in the offset it was booked with.
     assert datetime.fromisoformat(created["starts_at"]).utcoffset() == BOOKED_OFFSET.utcoffset(None)
     assert datetime.fromisoformat(created["starts_at"]) == datetime.fromisoformat(body["starts_at"])
@@ -82,7 +83,7 @@ async def test_contact_row_is_created_then_updated(
         assert (await api_client.post("/v1/appointments", json=body)).status_code == 201
 
     with sessions() as session:
-        contact = session.get(Contact, first["contact"]["id"])
+        contact = session.get(Contact, (DEFAULT_WORKSPACE_ID, first["contact"]["id"]))
         assert contact is not None
         assert contact.name == "Ada King"
 
@@ -117,7 +118,7 @@ async def test_temporal_outage_keeps_the_row_and_the_retry_starts_the_workflow(
     assert retried.status_code in (200, 201)
     assert retried.json()["id"] == appointment_id
     description = await temporal_client.get_workflow_handle(
-        workflow_id_for(appointment_id)
+        workflow_id_for(DEFAULT_WORKSPACE_ID, appointment_id)
     ).describe()
     assert description.status is WorkflowExecutionStatus.RUNNING
 

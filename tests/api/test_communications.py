@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
+from rebook.core.workspaces import DEFAULT_WORKSPACE_ID
 from rebook.db.models import Communication
 from tests.support.payloads import appointment_body
 
@@ -19,6 +20,7 @@ def _communication(
 ) -> Communication:
     values: dict[str, Any] = {
         "id": f"com_{appointment['id']}_{number}",
+        "workspace_id": DEFAULT_WORKSPACE_ID,
         "idempotency_key": f"{appointment['id']}:{number}:{channel}",
         "appointment_id": appointment["id"],
         "contact_id": appointment["contact"]["id"],

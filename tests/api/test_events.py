@@ -22,6 +22,7 @@ from temporalio.worker import Worker
 
 from rebook.core import search_attributes as sa
 from rebook.core.names import workflow_id_for
+from rebook.core.workspaces import DEFAULT_WORKSPACE_ID
 from rebook.db.models import Appointment, AppointmentEventRow
 from tests.support.payloads import appointment_body, future_iso
 from tests.support.rows import appointment_ids_for
@@ -59,7 +60,9 @@ async def _close_as(
 ) -> None:
     """Stand-in for a workflow that ran its course: stop it, and mirror its final status
     as the workflow's record_status activity would have."""
-    await temporal_client.get_workflow_handle(workflow_id_for(appointment_id)).terminate()
+    await temporal_client.get_workflow_handle(
+        workflow_id_for(DEFAULT_WORKSPACE_ID, appointment_id)
+    ).terminate()
     with sessions() as session:
         session.execute(
             update(Appointment)
@@ -224,9 +227,11 @@ async def test_event_starts_a_workflow_the_create_never_got_started(
     )
 
     assert response.status_code == 202, response.text
-    description = await temporal_client.get_workflow_handle(workflow_id_for(fetched)).describe()
+    description = await temporal_client.get_workflow_handle(
+        workflow_id_for(DEFAULT_WORKSPACE_ID, fetched)
+    ).describe()
     assert description.status is WorkflowExecutionStatus.RUNNING
-    assert await _signal_count(temporal_client, workflow_id_for(fetched)) == 1
+    assert await _signal_count(temporal_client, workflow_id_for(DEFAULT_WORKSPACE_ID, fetched)) == 1
 
 
 async def test_event_while_temporal_is_down_is_503_and_kept_for_the_retry(

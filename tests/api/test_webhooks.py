@@ -22,6 +22,7 @@ from twilio.request_validator import RequestValidator
 
 from api.app import create_app
 from rebook.core.domain import Channel
+from rebook.core.workspaces import DEFAULT_WORKSPACE_ID
 from rebook.db.models import Communication, ContactOptOut
 from rebook.db.stores import CommunicationStore
 from rebook.settings import Settings
@@ -67,6 +68,7 @@ def add_message(sessions: sessionmaker[Session]) -> Callable[..., Communication]
         contact_id, appointment_id = f"c-{suffix}", f"apt_{suffix}"
         values: dict[str, Any] = {
             "id": f"com_{suffix}",
+            "workspace_id": DEFAULT_WORKSPACE_ID,
             "idempotency_key": f"{appointment_id}:follow_up:{channel}",
             "appointment_id": appointment_id,
             "contact_id": contact_id,
@@ -104,7 +106,7 @@ def _reload(sessions: sessionmaker[Session], communication_id: str) -> Communica
 
 
 def _opt_outs(sessions: sessionmaker[Session], contact_id: str) -> set[Channel]:
-    return CommunicationStore(sessions).opted_out_channels(contact_id)
+    return CommunicationStore(sessions, DEFAULT_WORKSPACE_ID).opted_out_channels(contact_id)
 
 
 def _sendgrid_event(message: Communication, event: str, at: datetime, **extra: Any) -> Any:
@@ -210,7 +212,7 @@ def test_sendgrid_unsubscribe_and_spam_report_opt_the_contact_out_of_email(
 
     assert _opt_outs(sessions, message.contact_id) == {Channel.EMAIL}
     with sessions() as session:
-        opt_out = session.get(ContactOptOut, (message.contact_id, "email"))
+        opt_out = session.get(ContactOptOut, (DEFAULT_WORKSPACE_ID, message.contact_id, "email"))
         assert opt_out is not None
         assert "sendgrid" in opt_out.reason
 

@@ -9,11 +9,13 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 from temporalio.worker import Worker
 
 from rebook.core.contracts import Progress
 from tests.support.payloads import appointment_body
+from tests.support.workspaces import add_workspace, bearer, issue_key
 
 T = TypeVar("T")
 
@@ -97,3 +99,31 @@ async def test_app_booking_lands_in_the_contact_inbox(api_client: httpx.AsyncCli
 
     assert inbox[0]["appointment_id"] == in_app.json()["id"]
     assert inbox[0]["read_at"] is None
+
+
+async def test_a_workspace_booking_is_followed_up_in_its_workspace_and_brand(
+    api_client: httpx.AsyncClient, sessions: sessionmaker[Session]
+) -> None:
+    acme = add_workspace(sessions, "acme")
+    key = bearer(issue_key(sessions, acme.id))
+    await api_client.put("/v1/workspace/settings", json={"brand_name": "Acme Dental"}, headers=key)
+    created = await api_client.post("/v1/appointments", json=appointment_body(), headers=key)
+    assert created.status_code == 201, created.text
+    path = f"/v1/appointments/{created.json()['id']}"
+
+    async def communications() -> Any:
+        response = await api_client.get(f"{path}/communications", headers=key)
+        return response.json()
+
+    [confirmation] = await _eventually(communications, bool)
+    missed = await api_client.post(f"{path}/events", json={"type": "missed"}, headers=key)
+    follow_ups = await _eventually(communications, lambda sent: len(sent) >= 2)
+    detail = await api_client.get(path, headers=key)
+
+    assert created.json()["workflow_id"] == f"{acme.id}/{created.json()['id']}"
+    assert confirmation["step"] == "confirmation" and "Acme Dental" in confirmation["body"]
+    assert missed.status_code == 202
+    assert follow_ups[-1]["step"] == "no_show_followup"
+    assert detail.json()["status"] == "missed" and detail.json()["progress_source"] == "workflow"
+    other = bearer(issue_key(sessions, add_workspace(sessions, "bravo").id))
+    assert (await api_client.get(f"{path}/communications", headers=other)).status_code == 404

@@ -33,8 +33,8 @@ def test_every_key_has_a_value_for_an_appointment() -> None:
         reschedule_count=1,
     )
 
-    fresh = {pair.key.name: pair.value for pair in sa.pairs(details)}
-    later = {pair.key.name: pair.value for pair in sa.pairs(details, state)}
+    fresh = {pair.key.name: pair.value for pair in sa.pairs(details, workspace_id="ws_1")}
+    later = {pair.key.name: pair.value for pair in sa.pairs(details, state, workspace_id="ws_1")}
 
     assert list(fresh) == [key.name for key in sa.ALL_KEYS]
     assert fresh["AppointmentStatus"] == "scheduled"

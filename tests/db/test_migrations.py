@@ -16,6 +16,7 @@ from rebook.db.migrate import upgrade_to_head
 from rebook.db.models import Base
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+HEAD_REVISION = "0003"
 
 
 def _schema_diff(url: str) -> list[object]:
@@ -41,7 +42,7 @@ def test_upgrade_to_head_creates_exactly_the_model_schema(empty_database_url: st
     upgrade_to_head(empty_database_url)
 
     assert _schema_diff(empty_database_url) == []
-    assert _current_revision(empty_database_url) == "0002"
+    assert _current_revision(empty_database_url) == HEAD_REVISION
 
 
 def test_upgrade_creates_every_model_table_and_nothing_else(empty_database_url: str) -> None:
@@ -63,7 +64,7 @@ def test_upgrade_is_idempotent(empty_database_url: str) -> None:
 
 
 def test_fixture_database_is_already_at_head(database_url: str) -> None:
-    assert _current_revision(database_url) == "0002"
+    assert _current_revision(database_url) == HEAD_REVISION
 
 
 def test_cli_migrates_database_url_from_any_directory(tmp_path: Path) -> None:
@@ -90,4 +91,4 @@ def test_alembic_ini_at_repo_root_finds_the_packaged_migrations(tmp_path: Path) 
         capture_output=True,
     )
 
-    assert _current_revision(url) == "0002"
+    assert _current_revision(url) == HEAD_REVISION

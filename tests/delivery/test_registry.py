@@ -3,7 +3,7 @@ from typing import Any
 from rebook.core.domain import Channel
 from rebook.delivery.in_app import InAppSender
 from rebook.delivery.outbox import OutboxSender
-from rebook.delivery.registry import build_senders
+from rebook.delivery.registry import SenderConfig, build_senders, sender_config
 from rebook.delivery.sendgrid_email import SendGridEmailSender
 from rebook.delivery.twilio_messaging import TwilioSmsSender, TwilioWhatsAppSender
 from rebook.settings import Settings
@@ -23,8 +23,13 @@ def settings(**values: Any) -> Settings:
     return Settings(_env_file=None, **{**NO_PROVIDERS, **values})  # type: ignore[call-arg]
 
 
+def config(**values: Any) -> SenderConfig:
+    """The default workspace's senders under these settings."""
+    return sender_config(settings(**values))
+
+
 def test_without_providers_every_channel_but_in_app_goes_to_the_outbox():
-    senders = build_senders(settings())
+    senders = build_senders(sender_config(settings()))
 
     for channel in (Channel.EMAIL, Channel.SMS, Channel.WHATSAPP):
         sender = senders[channel]
@@ -35,7 +40,7 @@ def test_without_providers_every_channel_but_in_app_goes_to_the_outbox():
 
 def test_configured_providers_serve_their_channels():
     senders = build_senders(
-        settings(
+        config(
             sendgrid_api_key="SG.key",
             twilio_account_sid="AC" + "0" * 32,
             twilio_auth_token="token",
@@ -52,7 +57,7 @@ def test_configured_providers_serve_their_channels():
 
 def test_twilio_without_a_whatsapp_sender_keeps_whatsapp_in_the_outbox():
     senders = build_senders(
-        settings(
+        config(
             twilio_account_sid="AC" + "0" * 32,
             twilio_auth_token="token",
             twilio_messaging_service_sid="MG" + "1" * 32,
@@ -65,7 +70,7 @@ def test_twilio_without_a_whatsapp_sender_keeps_whatsapp_in_the_outbox():
 
 def test_public_base_url_makes_twilio_senders_request_status_callbacks(fake_twilio):
     senders = build_senders(
-        settings(
+        config(
             twilio_account_sid="AC" + "0" * 32,
             twilio_auth_token="token",
             twilio_sms_from="+15005550006",

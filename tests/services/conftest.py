@@ -9,6 +9,7 @@ import socket
 import pytest
 
 from rebook.core.contracts import FollowUpPolicy
+from rebook.core.workspaces import DEFAULT_WORKSPACE_ID
 from rebook.temporal.gateway import AppointmentWorkflows, TemporalConnection
 
 
@@ -22,4 +23,6 @@ def temporal_down() -> TemporalConnection:
 
 @pytest.fixture
 def workflows(temporal_down: TemporalConnection) -> AppointmentWorkflows:
-    return AppointmentWorkflows(temporal_down, "services-test", FollowUpPolicy())
+    return AppointmentWorkflows(
+        temporal_down, "services-test", FollowUpPolicy(), DEFAULT_WORKSPACE_ID
+    )

@@ -5,16 +5,22 @@ from dataclasses import replace
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from rebook.core.workspaces import DEFAULT_WORKSPACE_ID
 from rebook.db.stores import AppointmentStore, CommunicationStore
 from rebook.services.appointments import AppointmentService
 from rebook.services.errors import Conflict, InvalidField, NotFound, Unavailable
 from rebook.temporal.gateway import AppointmentWorkflows
-from tests.support.factories import appointment, contact
+from tests.support.factories import appointment, contact, default_workspace
 
 
 @pytest.fixture
 def service(sessions: sessionmaker[Session], workflows: AppointmentWorkflows) -> AppointmentService:
-    return AppointmentService(AppointmentStore(sessions), CommunicationStore(sessions), workflows)
+    return AppointmentService(
+        default_workspace(),
+        AppointmentStore(sessions, DEFAULT_WORKSPACE_ID),
+        CommunicationStore(sessions, DEFAULT_WORKSPACE_ID),
+        workflows,
+    )
 
 
 async def test_a_booking_is_kept_when_temporal_is_down_and_its_external_id_stays_taken(
@@ -27,7 +33,9 @@ async def test_a_booking_is_kept_when_temporal_is_down_and_its_external_id_stays
     with pytest.raises(Conflict, match=booking.external_id):
         await service.create(replace(booking, appointment_id="apt_other"), fingerprint="second")
 
-    stored = AppointmentStore(sessions).find_by_external_id(booking.external_id)
+    stored = AppointmentStore(sessions, DEFAULT_WORKSPACE_ID).find_by_external_id(
+        booking.external_id
+    )
     assert stored is not None
     assert stored.details == booking
     assert stored.request_fingerprint == "first"
@@ -42,7 +50,10 @@ async def test_a_contact_unreachable_on_the_preferred_channel_is_refused_naming_
         await service.create(booking, fingerprint="f")
 
     assert refused.value.loc == ("body", "contact", "preferred_channel")
-    assert AppointmentStore(sessions).find_by_external_id(booking.external_id) is None
+    assert (
+        AppointmentStore(sessions, DEFAULT_WORKSPACE_ID).find_by_external_id(booking.external_id)
+        is None
+    )
 
 
 async def test_unknown_appointments_are_not_found(service: AppointmentService) -> None:

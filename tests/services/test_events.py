@@ -5,6 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from rebook.core.domain import EventType
+from rebook.core.workspaces import DEFAULT_WORKSPACE_ID
 from rebook.db.models import AppointmentEventRow
 from rebook.db.stores import AppointmentStore
 from rebook.services.errors import NotFound, Unavailable
@@ -16,7 +17,7 @@ from tests.support.rows import save_appointment
 
 @pytest.fixture
 def service(sessions: sessionmaker[Session], workflows: AppointmentWorkflows) -> EventService:
-    return EventService(AppointmentStore(sessions), workflows)
+    return EventService(AppointmentStore(sessions, DEFAULT_WORKSPACE_ID), workflows)
 
 
 async def test_an_event_for_an_unknown_appointment_is_not_found(service: EventService) -> None:

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from rebook.core.delivery_status import DeliveryEvent
+from rebook.core.workspaces import DEFAULT_WORKSPACE_ID
 from rebook.db.stores import (
     AppointmentStore,
     CommunicationStore,
@@ -24,7 +25,10 @@ from tests.support.rows import add_contact
 async def test_inbox_of_an_unknown_contact_is_not_found_a_known_one_may_be_empty(
     sessions: sessionmaker[Session],
 ) -> None:
-    inbox = InboxService(AppointmentStore(sessions), CommunicationStore(sessions))
+    inbox = InboxService(
+        AppointmentStore(sessions, DEFAULT_WORKSPACE_ID),
+        CommunicationStore(sessions, DEFAULT_WORKSPACE_ID),
+    )
     add_contact(sessions, "ct_known")
 
     with pytest.raises(NotFound):
@@ -37,7 +41,7 @@ async def test_inbox_of_an_unknown_contact_is_not_found_a_known_one_may_be_empty
 async def test_report_window_defaults_to_the_last_30_days_and_must_be_aware_and_ordered(
     sessions: sessionmaker[Session],
 ) -> None:
-    reports = ReportService(ReportStore(sessions))
+    reports = ReportService(ReportStore(sessions, DEFAULT_WORKSPACE_ID))
     until = datetime(2026, 6, 1, tzinfo=UTC)
 
     report = await reports.follow_ups(None, until, None)
@@ -54,15 +58,17 @@ async def test_report_window_defaults_to_the_last_30_days_and_must_be_aware_and_
 async def test_delivery_reports_about_unknown_messages_or_kinds_are_dropped(
     sessions: sessionmaker[Session],
 ) -> None:
-    deliveries = DeliveryReportService(DeliveryEventStore(sessions))
+    deliveries = DeliveryReportService(lambda scope: DeliveryEventStore(sessions, scope))
     unknown = DeliveryEvent("sendgrid", "msg-unknown", datetime.now(UTC), "delivered")
 
-    assert await deliveries.apply([None, unknown]) == 0
+    assert await deliveries.apply(DEFAULT_WORKSPACE_ID, [None, unknown]) == 0
 
 
 async def test_health_reports_each_dependency(
     sessions: sessionmaker[Session], temporal_down: TemporalConnection
 ) -> None:
-    health = await HealthService(AppointmentStore(sessions), temporal_down).check()
+    health = await HealthService(
+        AppointmentStore(sessions, DEFAULT_WORKSPACE_ID), temporal_down
+    ).check()
 
     assert (health.database, health.temporal, health.status) == ("ok", "error", "degraded")

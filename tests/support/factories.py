@@ -14,6 +14,7 @@ from rebook.core.contracts import (
     SequenceState,
 )
 from rebook.core.domain import AppointmentKind, AppointmentStatus, BookedVia, Channel, EventType
+from rebook.core.workspaces import DEFAULT_WORKSPACE_ID, Workspace, WorkspaceId
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -54,6 +55,16 @@ def state_for(
         status=AppointmentStatus.SCHEDULED, starts_at=details.starts_at, armed_at=armed_at
     )
     return replace(state, **changes)
+
+
+def default_workspace() -> Workspace:
+    """The workspace the 0003 migration creates (as the stores read it back)."""
+    return Workspace(DEFAULT_WORKSPACE_ID, "default", "Default", "UTC", T0)
+
+
+def workspace(slug: str = "acme", **changes: Any) -> Workspace:
+    base = Workspace(WorkspaceId(f"ws_{slug}"), slug, slug.title(), "Europe/London", T0)
+    return replace(base, **changes)
 
 
 _counter = 0

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
+from activities.workspaces import WorkspaceActivities
 from rebook.core.contracts import (
     AppointmentDetails,
     AppointmentEvent,
@@ -26,15 +27,17 @@ from rebook.core.contracts import (
     Progress,
 )
 from rebook.core.domain import Channel, EventType
-from rebook.core.names import EVENT_SIGNAL, PROGRESS_QUERY, workflow_id_for
-from rebook.core.ports import ChannelSender
+from rebook.core.messages import Brand
+from rebook.core.names import EVENT_SIGNAL, PROGRESS_QUERY
+from rebook.core.ports import ChannelSender, DeliveryProfile
 from rebook.core.records import CommunicationRecord
+from rebook.core.workspaces import DEFAULT_WORKSPACE_ID, WorkspaceId
 from rebook.db.stores import CommunicationStore
 from rebook.delivery.in_app import InAppSender
 from rebook.delivery.outbox import OutboxSender
 from tests.support.factories import appointment
 from tests.support.rows import save_appointment
-from worker import ActivityBundle, activities_on, build_worker
+from worker import activities_on, build_worker
 from workflows.appointment import AppointmentWorkflow
 
 HISTORIES_DIR = Path(__file__).resolve().parents[1] / "workflows" / "histories"
@@ -52,8 +55,11 @@ class Harness:
     senders: Mapping[Channel, ChannelSender]
     task_queue: str = field(default_factory=lambda: f"tq-{uuid.uuid4().hex[:8]}")
 
-    def activities(self) -> ActivityBundle:
-        return activities_on(self.sessions, self.senders, "Rebook")
+    def activities(self) -> WorkspaceActivities:
+        # Every workspace renders and sends alike here; tests of per-workspace brands and
+        # accounts use the worker's DeliveryProfiles instead.
+        profile = DeliveryProfile(Brand("Rebook"), self.senders)
+        return activities_on(self.sessions, lambda _workspace_id: profile)
 
     def worker(self, executor: ThreadPoolExecutor) -> Any:
         return build_worker(self.env.client, self.task_queue, self.activities(), executor, 8)
@@ -77,13 +83,22 @@ class Harness:
         )
 
     async def start(
-        self, details: AppointmentDetails, policy: FollowUpPolicy | None = None
+        self,
+        details: AppointmentDetails,
+        policy: FollowUpPolicy | None = None,
+        workspace_id: WorkspaceId = DEFAULT_WORKSPACE_ID,
     ) -> WorkflowHandle[Any, Any]:
-        save_appointment(self.sessions, details)
+        """Book the appointment in the workspace and start its workflow under the id the
+        store gave it, as the API does."""
+        record = save_appointment(self.sessions, details, workspace_id)
         return await self.env.client.start_workflow(
             AppointmentWorkflow.run,
-            AppointmentWorkflowInput(appointment=details, policy=policy or WITHOUT_QUIET_HOURS),
-            id=workflow_id_for(details.appointment_id),
+            AppointmentWorkflowInput(
+                appointment=details,
+                policy=policy or WITHOUT_QUIET_HOURS,
+                workspace_id=workspace_id,
+            ),
+            id=record.workflow_id,
             task_queue=self.task_queue,
         )
 
@@ -124,9 +139,11 @@ class Harness:
             )
             index += 1
 
-    def sent(self, appointment_id: str) -> list[CommunicationRecord]:
+    def sent(
+        self, appointment_id: str, workspace_id: WorkspaceId = DEFAULT_WORKSPACE_ID
+    ) -> list[CommunicationRecord]:
         """Every message of the appointment, in the order they were due."""
-        records = CommunicationStore(self.sessions).for_appointment(appointment_id)
+        records = CommunicationStore(self.sessions, workspace_id).for_appointment(appointment_id)
         return sorted(records, key=lambda r: (r.scheduled_for, r.created_at))
 
     def steps_sent(self, appointment_id: str) -> list[tuple[str, str]]:

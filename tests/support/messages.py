@@ -9,11 +9,12 @@ from typing import Any
 
 from rebook.core.contracts import AppointmentDetails, DeliveryRequest, ExperimentAssignment
 from rebook.core.domain import Channel, Recipient
+from rebook.core.messages import Brand
 from rebook.core.ports import RenderedMessage
 from rebook.core.steps import Template
 from tests.support.factories import appointment
 
-BRAND = "Acme"
+BRAND = Brand("Acme")
 
 HOST_TEMPLATES = frozenset({Template.HOST_RESCHEDULE_ALERT})
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from rebook.core.contracts import AppointmentDetails
 from rebook.core.domain import Channel, Recipient
 from rebook.core.records import AppointmentRecord, CommunicationDraft
+from rebook.core.workspaces import DEFAULT_WORKSPACE_ID, WorkspaceId
 from rebook.db.models import Appointment, Contact
 from rebook.db.stores import AppointmentStore
 from tests.support.factories import appointment, contact
@@ -20,10 +21,12 @@ STARTS_AT = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 
 
 def save_appointment(
-    sessions: sessionmaker[Session], details: AppointmentDetails
+    sessions: sessionmaker[Session],
+    details: AppointmentDetails,
+    workspace_id: WorkspaceId = DEFAULT_WORKSPACE_ID,
 ) -> AppointmentRecord:
     """Book details (and upsert its contact), as for a new create request."""
-    record = AppointmentStore(sessions).create(details, fingerprint="0" * 64)
+    record = AppointmentStore(sessions, workspace_id).create(details, fingerprint="0" * 64)
     assert record is not None, f"{details.external_id} was booked already"
     return record
 
@@ -31,7 +34,14 @@ def save_appointment(
 def add_contact(sessions: sessionmaker[Session], contact_id: str = "ct_1") -> str:
     """A contact with no appointment yet (and no address but the name)."""
     with sessions.begin() as session:
-        session.add(Contact(id=contact_id, name="Ada Lovelace", timezone="Europe/London"))
+        session.add(
+            Contact(
+                workspace_id=DEFAULT_WORKSPACE_ID,
+                id=contact_id,
+                name="Ada Lovelace",
+                timezone="Europe/London",
+            )
+        )
     return contact_id
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
 from rebook.core.domain import EventType
-from rebook.delivery.registry import build_senders
+from rebook.delivery.registry import build_senders, sender_config
 from rebook.settings import Settings
 from tests.support.fakes import (
     SENDGRID_API_KEY,
@@ -40,7 +40,9 @@ async def provider_harness(
         twilio_sms_from="+15005550006",
         twilio_whatsapp_from="+15005550007",
     )
-    async with running(Harness(time_skipping_env, sessions, build_senders(settings))) as h:
+    async with running(
+        Harness(time_skipping_env, sessions, build_senders(sender_config(settings)))
+    ) as h:
         yield h
 
 

@@ -20,10 +20,12 @@ def email_subject(copy: EmailCopy, context: RenderContext) -> str:
     return copy.subject.format_map(context)
 
 
-def email_text_body(copy: EmailCopy, context: RenderContext) -> str:
+def email_text_body(copy: EmailCopy, context: RenderContext, footer: str | None = None) -> str:
     cta = f"{copy.cta_label}: {copy.cta_url}"
     blocks = [copy.greeting, *copy.paragraphs, cta, copy.sign_off]
-    return "\n\n".join(block.format_map(context) for block in blocks) + "\n"
+    text = "\n\n".join(block.format_map(context) for block in blocks) + "\n"
+    # The footer is the workspace's own text (a postal address): never a format string.
+    return f"{text}\n--\n{footer.strip()}\n" if footer and footer.strip() else text
 
 
 def sms_body(copy: ShortCopy, context: RenderContext) -> str:

@@ -9,6 +9,7 @@ from typing import Final
 from rebook.core.contracts import DeliveryRequest
 from rebook.core.domain import Channel
 from rebook.core.messages import layouts
+from rebook.core.messages.brand import Brand
 from rebook.core.messages.catalog import lookup
 from rebook.core.messages.context import RenderContext, build_context, message_segment
 from rebook.core.messages.copy_model import TemplateCopy
@@ -26,25 +27,25 @@ class MessageContent:
     html_body: str | None
 
 
-def _email(copy: TemplateCopy, context: RenderContext) -> MessageContent:
+def _email(copy: TemplateCopy, context: RenderContext, brand: Brand) -> MessageContent:
     return MessageContent(
         subject=layouts.email_subject(copy.email, context),
-        body=layouts.email_text_body(copy.email, context),
-        html_body=render_html_email(copy.email, context),
+        body=layouts.email_text_body(copy.email, context, brand.footer),
+        html_body=render_html_email(copy.email, context, brand),
     )
 
 
-def _sms(copy: TemplateCopy, context: RenderContext) -> MessageContent:
+def _sms(copy: TemplateCopy, context: RenderContext, _brand: Brand) -> MessageContent:
     return MessageContent(subject="", body=layouts.sms_body(copy.short, context), html_body=None)
 
 
-def _whatsapp(copy: TemplateCopy, context: RenderContext) -> MessageContent:
+def _whatsapp(copy: TemplateCopy, context: RenderContext, _brand: Brand) -> MessageContent:
     return MessageContent(
         subject="", body=layouts.whatsapp_body(copy.short, context), html_body=None
     )
 
 
-def _in_app(copy: TemplateCopy, context: RenderContext) -> MessageContent:
+def _in_app(copy: TemplateCopy, context: RenderContext, _brand: Brand) -> MessageContent:
     return MessageContent(
         subject=layouts.in_app_title(copy.in_app, context),
         body=layouts.in_app_body(copy.in_app, context),
@@ -53,7 +54,7 @@ def _in_app(copy: TemplateCopy, context: RenderContext) -> MessageContent:
 
 
 _CHANNEL_RENDERERS: Final[
-    dict[Channel, Callable[[TemplateCopy, RenderContext], MessageContent]]
+    dict[Channel, Callable[[TemplateCopy, RenderContext, Brand], MessageContent]]
 ] = {
     Channel.EMAIL: _email,
     Channel.SMS: _sms,
@@ -62,8 +63,9 @@ _CHANNEL_RENDERERS: Final[
 }
 
 
-def render_message(request: DeliveryRequest, brand_name: str) -> MessageContent:
-    """Render request.template for request.channel in the appointment's variant.
+def render_message(request: DeliveryRequest, brand: Brand) -> MessageContent:
+    """Render request.template for request.channel in the appointment's variant, in the
+    workspace's brand.
 
     Raises ValueError for an unknown template or channel name: that is a programming
     error, and failing the activity is better than sending a blank message.
@@ -71,4 +73,4 @@ def render_message(request: DeliveryRequest, brand_name: str) -> MessageContent:
     template = Template(request.template)
     channel = Channel(request.channel)
     copy = lookup(template, request.appointment.variant, message_segment(request))
-    return _CHANNEL_RENDERERS[channel](copy, build_context(request, brand_name))
+    return _CHANNEL_RENDERERS[channel](copy, build_context(request, brand.name), brand)

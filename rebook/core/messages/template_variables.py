@@ -17,6 +17,7 @@ Pure module, like the rest of rebook.core.messages.
 from __future__ import annotations
 
 from rebook.core.contracts import DeliveryRequest
+from rebook.core.messages.brand import Brand
 from rebook.core.messages.context import build_context
 from rebook.core.steps import Template
 
@@ -27,8 +28,8 @@ _LINK_OF = {
 }
 
 
-def whatsapp_template_variables(request: DeliveryRequest, brand_name: str) -> dict[str, str]:
-    context = build_context(request, brand_name)
+def whatsapp_template_variables(request: DeliveryRequest, brand: Brand) -> dict[str, str]:
+    context = build_context(request, brand.name)
     link = _LINK_OF.get(request.template, "reschedule_url")
     return {
         "1": context["first_name"],

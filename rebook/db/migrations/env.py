@@ -62,6 +62,9 @@ def run_migrations_online() -> None:
     engine = create_engine_for(_database_url())
     try:
         with engine.connect() as connection:
+            is_sqlite = connection.dialect.name == "sqlite"
+            if is_sqlite:
+                _sqlite_foreign_keys(connection, enforced=False)
             _configure(connection)
             with context.begin_transaction():
                 if connection.dialect.name == "postgresql":
@@ -70,9 +73,30 @@ def run_migrations_online() -> None:
                         {"lock_id": MIGRATION_LOCK_ID},
                     )
                 context.run_migrations()
+                if is_sqlite:
+                    _check_sqlite_foreign_keys(connection)
+            if is_sqlite:
+                _sqlite_foreign_keys(connection, enforced=True)
     finally:
         # Leave no pooled connections behind: tests clone migrated databases as templates.
         engine.dispose()
+
+
+def _sqlite_foreign_keys(connection: Connection, *, enforced: bool) -> None:
+    """Batch mode rebuilds a table by copying it and dropping the original, which enforced
+    foreign keys forbid while other tables point at it (Alembic's batch documentation says
+    to switch enforcement off). The pragma is ignored inside a transaction, so it goes
+    straight to the driver connection, before SQLAlchemy begins one."""
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    driver.execute(f"PRAGMA foreign_keys={'ON' if enforced else 'OFF'}")
+
+
+def _check_sqlite_foreign_keys(connection: Connection) -> None:
+    """With enforcement off, check every foreign key before committing instead."""
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"migration left dangling foreign keys: {broken[:10]}")
 
 
 if context.is_offline_mode():

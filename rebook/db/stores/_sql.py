@@ -14,17 +14,20 @@ from rebook.db.models import Base
 Clock = Callable[[], datetime]
 
 
+def dialect_insert(session: Session) -> Any:
+    """The INSERT construct of the session's database, which has ON CONFLICT clauses."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert
+    if dialect == "sqlite":
+        return sqlite.insert
+    raise NotImplementedError(f"unsupported database dialect: {dialect}")
+
+
 def insert_ignoring_duplicates(session: Session, model: type[Base], values: dict[str, Any]) -> None:
     """INSERT ... ON CONFLICT DO NOTHING on the primary key: idempotent without a
     read-then-write race. Foreign key violations still raise."""
-    dialect = session.get_bind().dialect.name
-    insert: Any
-    if dialect == "postgresql":
-        insert = postgresql.insert
-    elif dialect == "sqlite":
-        insert = sqlite.insert
-    else:
-        raise NotImplementedError(f"unsupported database dialect: {dialect}")
+    insert = dialect_insert(session)
     table = model.__table__
     conflict_columns = [column.name for column in table.primary_key]
     session.execute(

@@ -2,7 +2,8 @@
 the no-shows and the mirror of each workflow's progress.
 
 Implements rebook.core.ports.AppointmentLedger for the record_* activities, and serves the
-API's appointment use cases.
+API's appointment use cases. Scoped to one workspace: every statement filters by it, and
+every row it writes carries it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from rebook.core.domain import AppointmentKind, AppointmentStatus, BookedVia, Ch
 from rebook.core.names import workflow_id_for
 from rebook.core.records import AppointmentRecord
 from rebook.core.shapes import same_fields
+from rebook.core.workspaces import WorkspaceId
 from rebook.db.models import Appointment, AppointmentEventRow, Contact, NoShow
 from rebook.db.stores._sql import insert_ignoring_duplicates, rowcount
 
@@ -37,8 +39,9 @@ class AppointmentNotFound(LookupError):
 
 
 class AppointmentStore:
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], workspace_id: WorkspaceId) -> None:
         self._sessions = sessions
+        self._workspace_id = workspace_id
 
     def ping(self) -> None:
         """Raises unless the database answers."""
@@ -48,14 +51,18 @@ class AppointmentStore:
     # ------------------------------------------------------------------ appointments
 
     def get(self, appointment_id: str) -> AppointmentRecord | None:
+        """None also for another workspace's appointment: it does not exist here."""
         with self._sessions() as session:
-            row = session.get(Appointment, appointment_id)
+            row = self._appointment(session, appointment_id)
             return None if row is None else _appointment_record(session, row)
 
     def find_by_external_id(self, external_id: str) -> AppointmentRecord | None:
         with self._sessions() as session:
             row = session.scalars(
-                select(Appointment).where(Appointment.external_id == external_id)
+                select(Appointment).where(
+                    Appointment.workspace_id == self._workspace_id,
+                    Appointment.external_id == external_id,
+                )
             ).one_or_none()
             return None if row is None else _appointment_record(session, row)
 
@@ -80,7 +87,7 @@ class AppointmentStore:
 
     def contact_exists(self, contact_id: str) -> bool:
         with self._sessions() as session:
-            return session.get(Contact, contact_id) is not None
+            return session.get(Contact, (self._workspace_id, contact_id)) is not None
 
     # ------------------------------------------------------------------ events
 
@@ -90,16 +97,19 @@ class AppointmentStore:
         """Store the event once per (appointment, event_id).
 
         Returns the stored event (the first one on a duplicate) and whether this call
-        stored it.
+        stored it. Raises AppointmentNotFound for an appointment outside the workspace.
         """
         try:
             with self._sessions.begin() as session:
+                if self._appointment(session, appointment_id) is None:
+                    raise AppointmentNotFound(appointment_id)
                 existing = _find_event(session, appointment_id, event.event_id)
                 if existing is not None:
                     return _event(existing), False
                 session.add(
                     AppointmentEventRow(
                         id="evt_" + secrets.token_hex(10),
+                        workspace_id=self._workspace_id,
                         appointment_id=appointment_id,
                         event_id=event.event_id,
                         type=event.type.value,
@@ -123,6 +133,7 @@ class AppointmentStore:
         with self._sessions.begin() as session:
             session.execute(
                 delete(AppointmentEventRow).where(
+                    AppointmentEventRow.workspace_id == self._workspace_id,
                     AppointmentEventRow.appointment_id == appointment_id,
                     AppointmentEventRow.event_id == event_id,
                 )
@@ -131,20 +142,23 @@ class AppointmentStore:
     # ------------------------------------------------------------------ the ledger port
 
     def record_no_show(self, record: NoShowRecord) -> int:
-        """Idempotent on occurrence_key; returns the contact's no-show total. Raises
-        IntegrityError for an unknown appointment."""
+        """Idempotent on occurrence_key; returns the contact's no-show total (within the
+        workspace). Raises AppointmentNotFound for an appointment outside the workspace."""
         with self._sessions.begin() as session:
+            if self._appointment(session, record.appointment_id) is None:
+                raise AppointmentNotFound(record.appointment_id)
             insert_ignoring_duplicates(
                 session,
                 NoShow,
                 {
                     "occurrence_key": record.occurrence_key,
+                    "workspace_id": self._workspace_id,
                     "appointment_id": record.appointment_id,
                     "contact_id": record.contact_id,
                     "missed_at": record.missed_at,
                 },
             )
-            return _contact_no_show_total(session, record.contact_id)
+            return _contact_no_show_total(session, self._workspace_id, record.contact_id)
 
     def record_status(self, progress: Progress) -> None:
         """Mirror the workflow's progress (contact_no_show_total is counted from no_shows
@@ -152,7 +166,10 @@ class AppointmentStore:
         with self._sessions.begin() as session:
             result = session.execute(
                 sql_update(Appointment)
-                .where(Appointment.id == progress.appointment_id)
+                .where(
+                    Appointment.workspace_id == self._workspace_id,
+                    Appointment.id == progress.appointment_id,
+                )
                 .values(
                     status=progress.status.value,
                     starts_at=progress.starts_at,
@@ -169,17 +186,22 @@ class AppointmentStore:
 
     # ------------------------------------------------------------------ helpers
 
+    def _appointment(self, session: Session, appointment_id: str) -> Appointment | None:
+        row = session.get(Appointment, appointment_id)
+        return row if row is not None and row.workspace_id == self._workspace_id else None
+
     def _insert(self, appointment: AppointmentDetails, fingerprint: str) -> AppointmentRecord:
         with self._sessions.begin() as session:
-            _upsert_contact(session, appointment.contact)
+            _upsert_contact(session, self._workspace_id, appointment.contact)
             # No ORM relationship orders the inserts, so the contact goes first by hand.
             session.flush()
             experiment = appointment.experiment
             row = Appointment(
                 id=appointment.appointment_id,
+                workspace_id=self._workspace_id,
                 external_id=appointment.external_id,
                 request_fingerprint=fingerprint,
-                workflow_id=workflow_id_for(appointment.appointment_id),
+                workflow_id=workflow_id_for(self._workspace_id, appointment.appointment_id),
                 contact_id=appointment.contact.id,
                 host_id=appointment.host.id,
                 host_name=appointment.host.name,
@@ -205,10 +227,10 @@ class AppointmentStore:
             return _appointment_record(session, row)
 
 
-def _upsert_contact(session: Session, contact: ContactDetails) -> None:
-    row = session.get(Contact, contact.id)
+def _upsert_contact(session: Session, workspace_id: WorkspaceId, contact: ContactDetails) -> None:
+    row = session.get(Contact, (workspace_id, contact.id))
     if row is None:
-        row = Contact(id=contact.id)
+        row = Contact(workspace_id=workspace_id, id=contact.id)
         session.add(row)
     row.name = contact.name
     row.email = contact.email
@@ -219,7 +241,7 @@ def _upsert_contact(session: Session, contact: ContactDetails) -> None:
 
 
 def _appointment_record(session: Session, row: Appointment) -> AppointmentRecord:
-    contact = session.get(Contact, row.contact_id)
+    contact = session.get(Contact, (row.workspace_id, row.contact_id))
     if contact is None:  # the foreign key makes this unreachable
         raise LookupError(f"contact {row.contact_id} of appointment {row.id} is missing")
     # Shown in the offset the platform booked with, so the API answers in its terms.
@@ -248,7 +270,9 @@ def _appointment_record(session: Session, row: Appointment) -> AppointmentRecord
         appointment_id=row.id,
         status=AppointmentStatus(row.status),
         starts_at=starts_at,
-        contact_no_show_total=_contact_no_show_total(session, row.contact_id),
+        contact_no_show_total=_contact_no_show_total(
+            session, WorkspaceId(row.workspace_id), row.contact_id
+        ),
     )
     return AppointmentRecord(
         details=details,
@@ -259,10 +283,12 @@ def _appointment_record(session: Session, row: Appointment) -> AppointmentRecord
     )
 
 
-def _contact_no_show_total(session: Session, contact_id: str) -> int:
+def _contact_no_show_total(session: Session, workspace_id: WorkspaceId, contact_id: str) -> int:
     """Misses of this contact across all their appointments: one no_shows row per slot."""
     total = session.scalar(
-        select(func.count()).select_from(NoShow).where(NoShow.contact_id == contact_id)
+        select(func.count())
+        .select_from(NoShow)
+        .where(NoShow.workspace_id == workspace_id, NoShow.contact_id == contact_id)
     )
     return int(total or 0)
 

@@ -2,7 +2,8 @@
 inbox) and the channels contacts opted out of (contact_opt_outs).
 
 Implements rebook.core.ports.CommunicationLedger for the deliver_message activity, and
-serves the API's message listings and inbox.
+serves the API's message listings and inbox. Scoped to one workspace: every statement
+filters by it, every row it writes carries it, and idempotency keys are unique within it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from rebook.core.domain import Channel, CommunicationStatus, Recipient
 from rebook.core.ports import Claim, ProviderReceipt
 from rebook.core.records import CommunicationDraft, CommunicationRecord
 from rebook.core.shapes import same_fields
+from rebook.core.workspaces import WorkspaceId
 from rebook.db.models import Communication, ContactOptOut, utcnow
 from rebook.db.stores._sql import Clock, insert_ignoring_duplicates
 
@@ -34,8 +36,11 @@ def new_communication_id() -> str:
 
 
 class CommunicationStore:
-    def __init__(self, sessions: sessionmaker[Session], *, clock: Clock = utcnow) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], workspace_id: WorkspaceId, *, clock: Clock = utcnow
+    ) -> None:
         self._sessions = sessions
+        self._workspace_id = workspace_id
         self._clock = clock
 
     # ------------------------------------------------------------------ the ledger port
@@ -60,7 +65,7 @@ class CommunicationStore:
         if not receipt.status.is_success:
             raise ValueError(f"complete() needs a success status, got {receipt.status}")
         with self._sessions.begin() as session:
-            row = _lock_communication(session, communication_id)
+            row = self._lock_communication(session, communication_id)
             row.status = receipt.status.value
             row.provider = receipt.provider
             row.provider_message_id = receipt.provider_message_id
@@ -75,7 +80,7 @@ class CommunicationStore:
         if status not in FAILURE_STATUSES:
             raise ValueError(f"fail() takes RETRYING, FAILED or SKIPPED, got {status}")
         with self._sessions.begin() as session:
-            row = _lock_communication(session, communication_id)
+            row = self._lock_communication(session, communication_id)
             row.status = status.value
             row.error = error
             return communication_record(row)
@@ -83,14 +88,17 @@ class CommunicationStore:
     def opted_out_channels(self, contact_id: str) -> set[Channel]:
         with self._sessions() as session:
             channels = session.scalars(
-                select(ContactOptOut.channel).where(ContactOptOut.contact_id == contact_id)
+                select(ContactOptOut.channel).where(
+                    ContactOptOut.workspace_id == self._workspace_id,
+                    ContactOptOut.contact_id == contact_id,
+                )
             )
             return {Channel(channel) for channel in channels}
 
     def record_opt_out(self, contact_id: str, channel: Channel, reason: str) -> None:
         """Idempotent; the first reason is kept. Raises IntegrityError for an unknown contact."""
         with self._sessions.begin() as session:
-            insert_opt_out(session, contact_id, channel, reason)
+            insert_opt_out(session, self._workspace_id, contact_id, channel, reason)
 
     # ------------------------------------------------------------------ listings
 
@@ -99,7 +107,10 @@ class CommunicationStore:
         with self._sessions() as session:
             rows = session.scalars(
                 select(Communication)
-                .where(Communication.appointment_id == appointment_id)
+                .where(
+                    Communication.workspace_id == self._workspace_id,
+                    Communication.appointment_id == appointment_id,
+                )
                 .order_by(Communication.created_at, Communication.id)
             )
             return [communication_record(row) for row in rows]
@@ -110,6 +121,7 @@ class CommunicationStore:
             rows = session.scalars(
                 select(Communication)
                 .where(
+                    Communication.workspace_id == self._workspace_id,
                     Communication.contact_id == contact_id,
                     Communication.channel == Channel.IN_APP.value,
                 )
@@ -122,7 +134,12 @@ class CommunicationStore:
         not in this contact's inbox."""
         with self._sessions.begin() as session:
             row = session.get(Communication, communication_id, with_for_update=True)
-            if row is None or row.contact_id != contact_id or row.channel != Channel.IN_APP.value:
+            if (
+                row is None
+                or row.workspace_id != self._workspace_id
+                or row.contact_id != contact_id
+                or row.channel != Channel.IN_APP.value
+            ):
                 return None
             if row.read_at is None:
                 row.read_at = self._clock()
@@ -130,11 +147,18 @@ class CommunicationStore:
 
     # ------------------------------------------------------------------ claims
 
+    def _lock_communication(self, session: Session, communication_id: str) -> Communication:
+        row = session.get(Communication, communication_id, with_for_update=True)
+        if row is None or row.workspace_id != self._workspace_id:
+            raise CommunicationNotFound(communication_id)
+        return row
+
     def _claim_new(self, draft: CommunicationDraft) -> Claim:
         with self._sessions.begin() as session:
             now = self._clock()
             row = Communication(
                 id=new_communication_id(),
+                workspace_id=self._workspace_id,
                 idempotency_key=draft.idempotency_key,
                 appointment_id=draft.appointment_id,
                 contact_id=draft.contact_id,
@@ -162,7 +186,10 @@ class CommunicationStore:
             # concurrent claimers can see RETRYING; SQLite gets that from BEGIN IMMEDIATE.
             row = session.scalar(
                 select(Communication)
-                .where(Communication.idempotency_key == idempotency_key)
+                .where(
+                    Communication.workspace_id == self._workspace_id,
+                    Communication.idempotency_key == idempotency_key,
+                )
                 .with_for_update()
             )
             if row is None:
@@ -180,14 +207,21 @@ class CommunicationStore:
             return Claim(record=communication_record(row), must_send=must_send)
 
 
-def insert_opt_out(session: Session, contact_id: str, channel: Channel, reason: str) -> None:
+def insert_opt_out(
+    session: Session, workspace_id: WorkspaceId, contact_id: str, channel: Channel, reason: str
+) -> None:
     """The one writer of contact_opt_outs, inside the caller's transaction: the workflow's
     later messages on this channel are skipped and fall back to another channel. The first
     reason is kept: it records why the contact unsubscribed."""
     insert_ignoring_duplicates(
         session,
         ContactOptOut,
-        {"contact_id": contact_id, "channel": channel.value, "reason": reason},
+        {
+            "workspace_id": workspace_id,
+            "contact_id": contact_id,
+            "channel": channel.value,
+            "reason": reason,
+        },
     )
 
 
@@ -199,10 +233,3 @@ def communication_record(row: Communication) -> CommunicationRecord:
         channel=Channel(row.channel),
         status=CommunicationStatus(row.status),
     )
-
-
-def _lock_communication(session: Session, communication_id: str) -> Communication:
-    row = session.get(Communication, communication_id, with_for_update=True)
-    if row is None:
-        raise CommunicationNotFound(communication_id)
-    return row

@@ -1,6 +1,7 @@
 """DeliveryEventStore: applies what providers report after a send (rebook.core.
 delivery_status) to the communications row it is about, and opts the contact out of the
-channel when the report says so.
+channel when the report says so. Scoped to one workspace: a report about another
+workspace's message matches nothing.
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rebook.core.delivery_status import DeliveryEvent, outranks
 from rebook.core.domain import Channel, Recipient
+from rebook.core.workspaces import WorkspaceId
 from rebook.db.models import Communication
 from rebook.db.stores.communications import insert_opt_out
 
 
 class DeliveryEventStore:
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], workspace_id: WorkspaceId) -> None:
         self._sessions = sessions
+        self._workspace_id = workspace_id
 
     def apply(self, events: Sequence[DeliveryEvent]) -> int:
         """Apply a provider's batch in one transaction; returns how many matched a message.
@@ -29,11 +32,11 @@ class DeliveryEventStore:
         since deleted) are skipped.
         """
         with self._sessions.begin() as session:
-            return sum(_apply(session, event) for event in events)
+            return sum(_apply(session, self._workspace_id, event) for event in events)
 
 
-def _apply(session: Session, event: DeliveryEvent) -> bool:
-    row = _find_communication(session, event)
+def _apply(session: Session, workspace_id: WorkspaceId, event: DeliveryEvent) -> bool:
+    row = _find_communication(session, workspace_id, event)
     if row is None:
         return False
     if event.milestone is not None:
@@ -49,17 +52,22 @@ def _apply(session: Session, event: DeliveryEvent) -> bool:
         reason = f"{event.provider} reported {event.state}" + (
             f": {event.error}" if event.error else ""
         )
-        insert_opt_out(session, row.contact_id, Channel(row.channel), reason)
+        insert_opt_out(session, workspace_id, row.contact_id, Channel(row.channel), reason)
     return True
 
 
-def _find_communication(session: Session, event: DeliveryEvent) -> Communication | None:
+def _find_communication(
+    session: Session, workspace_id: WorkspaceId, event: DeliveryEvent
+) -> Communication | None:
     # FOR UPDATE (PostgreSQL) serialises concurrent events about one message, so
     # first-time-wins and precedence hold; SQLite gets that from BEGIN IMMEDIATE.
     if event.idempotency_key:
         row = session.scalar(
             select(Communication)
-            .where(Communication.idempotency_key == event.idempotency_key)
+            .where(
+                Communication.workspace_id == workspace_id,
+                Communication.idempotency_key == event.idempotency_key,
+            )
             .with_for_update()
         )
         if row is not None:
@@ -69,6 +77,7 @@ def _find_communication(session: Session, event: DeliveryEvent) -> Communication
     return session.scalars(
         select(Communication)
         .where(
+            Communication.workspace_id == workspace_id,
             Communication.provider == event.provider,
             Communication.provider_message_id == event.provider_message_id,
         )

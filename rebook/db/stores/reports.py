@@ -1,5 +1,6 @@
 """ReportStore: read-only SQL over the tables the API and the activities write, for the
-follow-up report (rebook.core.reports)."""
+follow-up report (rebook.core.reports). Scoped to one workspace: the report counts its
+appointments and their messages only."""
 
 from __future__ import annotations
 
@@ -11,18 +12,20 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from rebook.core.domain import AppointmentStatus, Channel, CommunicationStatus, EventType
 from rebook.core.reports import ChannelDeliveries, FollowUpReport, OutcomeCounts, VariantOutcome
+from rebook.core.workspaces import WorkspaceId
 from rebook.db.models import Appointment, AppointmentEventRow, Communication
 
 
 class ReportStore:
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], workspace_id: WorkspaceId) -> None:
         self._sessions = sessions
+        self._workspace_id = workspace_id
 
     def follow_up_report(
         self, since: datetime, until: datetime, experiment: str | None
     ) -> FollowUpReport:
         """Appointments created in [since, until), optionally only one experiment's."""
-        in_window = _in_window(since, until, experiment)
+        in_window = _in_window(self._workspace_id, since, until, experiment)
         totals = OutcomeCounts()
         variants: list[VariantOutcome] = []
         grouped = select(
@@ -50,9 +53,13 @@ class ReportStore:
 
 
 def _in_window(
-    since: datetime, until: datetime, experiment: str | None
+    workspace_id: WorkspaceId, since: datetime, until: datetime, experiment: str | None
 ) -> list[ColumnElement[bool]]:
-    conditions = [Appointment.created_at >= since, Appointment.created_at < until]
+    conditions = [
+        Appointment.workspace_id == workspace_id,
+        Appointment.created_at >= since,
+        Appointment.created_at < until,
+    ]
     if experiment is not None:
         conditions.append(Appointment.experiment_name == experiment)
     return conditions

@@ -59,7 +59,7 @@ def test_email_has_subject_text_and_html(template: Template) -> None:
     assert "\n\n" in message.body  # a full, multi-paragraph text part
     assert message.html_body is not None
     assert message.html_body.lstrip().startswith("<!DOCTYPE html>")
-    assert BRAND in message.html_body
+    assert BRAND.name in message.html_body
 
 
 @pytest.mark.parametrize("template", list(Template))
@@ -90,7 +90,7 @@ def test_sms_is_short_branded_and_has_opt_out(
     )
 
     assert len(message.body) <= 320
-    assert message.body.startswith(f"{BRAND}:")
+    assert message.body.startswith(f"{BRAND.name}:")
     assert message.body.endswith("Reply STOP to opt out")
     assert message.html_body is None
 

@@ -165,8 +165,8 @@ def test_first_follow_up_has_value_line_on_every_channel_and_variant() -> None:
                     variant=variant,
                 )
                 body = render_message(request, BRAND).body
-                assert f"how {BRAND} helps with Cutting no-shows" in body or (
-                    f"how {BRAND} can help with Cutting no-shows" in body
+                assert f"how {BRAND.name} helps with Cutting no-shows" in body or (
+                    f"how {BRAND.name} can help with Cutting no-shows" in body
                 ), (channel, variant, total, body)
                 if channel is not Channel.IN_APP:
                     assert details.reschedule_url in body

@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from rebook.core.contracts import NoShowRecord, Progress
 from rebook.core.domain import AppointmentStatus
 from rebook.core.ports import AppointmentLedger
+from rebook.core.workspaces import DEFAULT_WORKSPACE_ID
 from rebook.db.models import Appointment
 from rebook.db.stores import AppointmentNotFound, AppointmentStore
 from tests.support.rows import STARTS_AT, add_appointment, add_contact
@@ -25,7 +25,7 @@ def store(sessions: sessionmaker[Session]) -> AppointmentStore:
     add_appointment(sessions, "apt_1", "ct_1")
     add_appointment(sessions, "apt_2", "ct_1")
     add_appointment(sessions, "apt_3", "ct_2")
-    return AppointmentStore(sessions)
+    return AppointmentStore(sessions, DEFAULT_WORKSPACE_ID)
 
 
 def _no_show(appointment_id: str, contact_id: str, slot: datetime) -> NoShowRecord:
@@ -49,7 +49,7 @@ def _progress(appointment_id: str = "apt_1", **changes: Any) -> Progress:
 
 
 def test_implements_the_port(sessions: sessionmaker[Session]) -> None:
-    store: AppointmentLedger = AppointmentStore(sessions)
+    store: AppointmentLedger = AppointmentStore(sessions, DEFAULT_WORKSPACE_ID)
     assert store is not None
 
 
@@ -73,7 +73,7 @@ def test_no_show_total_is_per_contact_across_appointments(store: AppointmentStor
 
 
 def test_no_show_for_an_unknown_appointment_is_an_error(store: AppointmentStore) -> None:
-    with pytest.raises(IntegrityError):
+    with pytest.raises(AppointmentNotFound):
         store.record_no_show(_no_show("apt_missing", "ct_1", STARTS_AT))
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rebook.core.domain import CommunicationStatus
 from rebook.core.ports import Claim, CommunicationLedger, ProviderReceipt
+from rebook.core.workspaces import DEFAULT_WORKSPACE_ID
 from rebook.db.models import Communication
 from rebook.db.stores import CommunicationNotFound, CommunicationStore
 from tests.support.rows import add_appointment, add_contact, draft
@@ -28,7 +29,7 @@ CONCURRENT_CLAIMERS = 8
 def store(sessions: sessionmaker[Session]) -> CommunicationStore:
     add_contact(sessions)
     add_appointment(sessions)
-    return CommunicationStore(sessions)
+    return CommunicationStore(sessions, DEFAULT_WORKSPACE_ID)
 
 
 def _receipt(status: CommunicationStatus = CommunicationStatus.SENT) -> ProviderReceipt:
@@ -43,7 +44,7 @@ def _row(sessions: sessionmaker[Session], communication_id: str) -> Communicatio
 
 
 def test_implements_the_port(sessions: sessionmaker[Session]) -> None:
-    store: CommunicationLedger = CommunicationStore(sessions)
+    store: CommunicationLedger = CommunicationStore(sessions, DEFAULT_WORKSPACE_ID)
     assert store is not None
 
 

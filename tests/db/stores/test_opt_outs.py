@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from rebook.core.domain import Channel
+from rebook.core.workspaces import DEFAULT_WORKSPACE_ID
 from rebook.db.models import ContactOptOut
 from rebook.db.stores import CommunicationStore
 from tests.support.rows import add_contact
@@ -17,7 +18,7 @@ from tests.support.rows import add_contact
 def ledger(sessions: sessionmaker[Session]) -> CommunicationStore:
     add_contact(sessions, "ct_1")
     add_contact(sessions, "ct_2")
-    return CommunicationStore(sessions)
+    return CommunicationStore(sessions, DEFAULT_WORKSPACE_ID)
 
 
 def test_a_new_contact_has_no_opt_outs(ledger: CommunicationStore) -> None:
