@@ -90,7 +90,7 @@ def parsed(html: str) -> list[tuple[str, ...]]:
 
 @pytest.fixture(scope="module")
 def renderer() -> PlaybookRenderer:
-    return PlaybookRenderer(shipped("default").templates, Brand(name=BRAND))
+    return PlaybookRenderer(shipped("default").templates, Brand(name=BRAND.name))
 
 
 @pytest.mark.parametrize("name", list(APPOINTMENTS))
