@@ -18,20 +18,23 @@ from temporalio.exceptions import ApplicationError
 from rebook.core.channels import address_for
 from rebook.core.contracts import DeliveryRequest, DeliveryResult
 from rebook.core.domain import Channel, CommunicationStatus, Recipient
-from rebook.core.messages import MessageContent, render_message, whatsapp_template_variables
 from rebook.core.ports import (
     ChannelSender,
     CommunicationLedger,
+    MessageRenderer,
+    MessageText,
     PermanentDeliveryError,
     RenderedMessage,
+    RenderFailed,
     TransientDeliveryError,
 )
 from rebook.core.records import CommunicationDraft, CommunicationRecord
 
-# ApplicationError types the workflow matches on. The first two are non-retryable: the
-# workflow moves on to the contact's next channel; the third is retried with backoff.
+# ApplicationError types the workflow matches on. The first three are non-retryable: the
+# workflow moves on to the contact's next channel; the last is retried with backoff.
 PERMANENT_FAILURE = "PermanentDeliveryError"
 CHANNEL_UNAVAILABLE = "ChannelUnavailable"
+RENDER_FAILED = "RenderFailed"
 TRANSIENT_FAILURE = "TransientDeliveryError"
 
 
@@ -46,16 +49,20 @@ class MessagingActivities:
         self,
         ledger: CommunicationLedger,
         senders: Mapping[Channel, ChannelSender],
-        brand_name: str,
+        renderer: MessageRenderer,
     ) -> None:
         self._ledger = ledger
         self._senders = senders
-        self._brand_name = brand_name
+        self._renderer = renderer
 
     @activity.defn(name="deliver_message")
     def deliver_message(self, request: DeliveryRequest) -> DeliveryResult:
         address = _resolve_address(request)
-        content = render_message(request, self._brand_name)
+        try:
+            content = self._renderer.render(request)
+        except RenderFailed as err:
+            # The copy cannot change between attempts; another channel's may work.
+            raise ApplicationError(str(err), type=RENDER_FAILED, non_retryable=True) from err
         claim = self._ledger.claim(_draft(request, address, content))
         record = claim.record
         if not claim.must_send:
@@ -79,11 +86,7 @@ class MessagingActivities:
             contact_id=request.appointment.contact.id,
             step=request.step,
             template=request.template,
-            template_variables=(
-                whatsapp_template_variables(request, self._brand_name)
-                if request.channel is Channel.WHATSAPP
-                else None
-            ),
+            template_variables=content.template_variables,
         )
         try:
             receipt = sender.send(message)
@@ -132,9 +135,7 @@ def _resolve_address(request: DeliveryRequest) -> _Address:
     return _Address(address_for(contact, request.channel, appointment.booked_via), contact.name)
 
 
-def _draft(
-    request: DeliveryRequest, address: _Address, content: MessageContent
-) -> CommunicationDraft:
+def _draft(request: DeliveryRequest, address: _Address, content: MessageText) -> CommunicationDraft:
     return CommunicationDraft(
         idempotency_key=request.idempotency_key,
         appointment_id=request.appointment.appointment_id,

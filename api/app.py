@@ -13,6 +13,7 @@ from api.dependencies import require_api_key
 from api.errors import install_error_handlers
 from api.routers import appointments, contacts, events, health, reports, webhooks
 from rebook.db.engine import create_engine_for, session_factory
+from rebook.playbooks.disk_catalog import DiskPlaybookCatalog
 from rebook.services.errors import Unavailable
 from rebook.settings import Settings
 from rebook.temporal.gateway import AppointmentWorkflows, TemporalConnection
@@ -26,7 +27,8 @@ def create_app(settings: Settings, *, temporal_client: Client | None = None) -> 
     still starts and each request that needs Temporal retries the connection (503 meanwhile).
 
     app.state: settings, engine, sessions (a sessionmaker the stores are built on),
-    temporal (a TemporalConnection) and workflows (the AppointmentWorkflows gateway).
+    temporal (a TemporalConnection), workflows (the AppointmentWorkflows gateway) and
+    playbooks (the catalog a playbook named by a booking must be in; read on first use).
     The database schema is not created here: run rebook.db.migrate first.
     """
 
@@ -59,6 +61,7 @@ def create_app(settings: Settings, *, temporal_client: Client | None = None) -> 
     app.state.workflows = AppointmentWorkflows(
         app.state.temporal, settings.task_queue, settings.follow_up_policy()
     )
+    app.state.playbooks = DiskPlaybookCatalog.with_defaults(settings.playbook_dir)
     install_error_handlers(app)
     for router in (appointments.router, events.router, contacts.router, reports.router):
         app.include_router(router, dependencies=[Depends(require_api_key)])

@@ -6,6 +6,7 @@ app.state:
 - app.state.sessions: sessionmaker[Session] (the stores are built on it)
 - app.state.temporal: TemporalConnection
 - app.state.workflows: AppointmentWorkflows
+- app.state.playbooks: PlaybookCatalog
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from rebook.db.stores import (
     DeliveryEventStore,
     ReportStore,
 )
+from rebook.playbooks.catalog import PlaybookCatalog
 from rebook.services.appointments import AppointmentService
 from rebook.services.delivery_reports import DeliveryReportService
 from rebook.services.events import EventService
@@ -75,10 +77,18 @@ def _temporal(request: Request) -> TemporalConnection:
     return connection
 
 
+def _playbooks(request: Request) -> PlaybookCatalog:
+    playbooks: PlaybookCatalog = request.app.state.playbooks
+    return playbooks
+
+
 def get_appointment_service(request: Request) -> AppointmentService:
     sessions = _sessions(request)
     return AppointmentService(
-        AppointmentStore(sessions), CommunicationStore(sessions), _workflows(request)
+        AppointmentStore(sessions),
+        CommunicationStore(sessions),
+        _workflows(request),
+        playbooks=_playbooks(request),
     )
 
 

@@ -19,6 +19,7 @@ from rebook.core.playbook_plan import (
     plan,
     possible_channels,
 )
+from rebook.core.rules import zone_or_utc
 from rebook.playbooks import dates
 from rebook.playbooks.content import EMPTY_LIBRARY, ContentChoice, ContentLibrary
 from rebook.playbooks.rendering import PlaybookRenderer, TemplateRenderError
@@ -192,7 +193,7 @@ class _Preview:
         return result
 
     def _step(self, planned: PlannedStep, state: SequenceState) -> StepPreview:
-        zone = dates.zone_or_utc(self.appointment.contact.timezone)
+        zone = zone_or_utc(self.appointment.contact.timezone)
         step = StepPreview(
             step=planned.step,
             template=planned.template,
@@ -254,7 +255,7 @@ class _Preview:
     def _render(
         self, planned: PlannedStep, channel: Channel, state: SequenceState, locale: str
     ) -> RenderPreview:
-        zone = dates.zone_or_utc(self.appointment.contact.timezone)
+        zone = zone_or_utc(self.appointment.contact.timezone)
         pattern = self.loaded.templates.locales[locale].strings.when_format
         position = planned.channels.index(channel) if channel in planned.channels else None
         preview = RenderPreview(

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from rebook.core.domain import AppointmentKind, Channel, Recipient
 from rebook.core.playbook import ChannelChoice, ContentKind, Playbook, Segment
 from rebook.core.playbook_plan import RESERVED_STEP_IDS, possible_channels
+from rebook.core.rules import format_duration, zone_or_utc
 from rebook.playbooks import dates
 from rebook.playbooks.content import EMPTY_LIBRARY, ContentLibrary, best_match
 from rebook.playbooks.document import (
@@ -28,7 +29,6 @@ from rebook.playbooks.document import (
     StepDoc,
     StringsDoc,
     content_selectors,
-    format_duration,
     to_playbook,
     to_step,
     to_templates,
@@ -290,9 +290,7 @@ def _strings_issues(path: str, strings: StringsDoc, locale: str) -> Iterator[Pla
                     yield PlaybookIssue(f"{path}.{name}.{key.value}", "missing")
     if strings.when_format is not None:
         try:
-            dates.format_when(
-                SAMPLE_STARTS_AT, dates.zone_or_utc("UTC"), locale, strings.when_format
-            )
+            dates.format_when(SAMPLE_STARTS_AT, zone_or_utc("UTC"), locale, strings.when_format)
         except Exception as err:  # babel raises several types for a bad pattern
             yield PlaybookIssue(f"{path}.when_format", f"not a babel date pattern: {err}")
 

@@ -9,7 +9,7 @@ appointment a message is about.
                  when_utc, date ("Tuesday, December 1, 2026"), time ("4:00 PM CET"),
                  weekday, duration ("30 minutes"), duration_minutes, location?,
                  join_url?, instructions?, reschedule_count, lateness ("earlier today",
-                 "yesterday", "on Tuesday", "on 3 March": when the appointment was, seen
+                 "yesterday", "on Tuesday", "on March 3": when the appointment was, seen
                  from the moment the message is sent)
     brand        name, sender_name, accent_colour, logo_url?, footer?, postal_address?
     links        reschedule, self_service (the reschedule link when there is none),
@@ -40,6 +40,7 @@ from typing import Any, Final
 from rebook.core.contracts import AppointmentDetails, DeliveryRequest
 from rebook.core.domain import Channel, Recipient
 from rebook.core.playbook import ContentSelector, Segment
+from rebook.core.rules import zone_or_utc
 from rebook.playbooks import dates
 from rebook.playbooks.content import ContentChoice
 from rebook.playbooks.templates import LocaleStrings, NotSet, clip
@@ -69,14 +70,24 @@ class Brand:
 
 @dataclass(frozen=True)
 class AppointmentExtras:
-    """What templates may show that AppointmentDetails does not carry yet; the
-    integration fills these from the appointment and contact records."""
+    """The optional details a message may show, as the renderer reads them: from the
+    appointment and its contact (`of`), or made up for samples and previews."""
 
     location: str | None = None
     join_url: str | None = None
     instructions: str | None = None  # pre-appointment instructions
     interest: str | None = None  # what the contact said they want; steers content choice
     contact_locale: str | None = None  # e.g. "es" or "pt-BR"; picks the template locale
+
+    @classmethod
+    def of(cls, appointment: AppointmentDetails) -> AppointmentExtras:
+        return cls(
+            location=appointment.location,
+            join_url=appointment.join_url,
+            instructions=appointment.instructions,
+            interest=appointment.interest,
+            contact_locale=appointment.contact.locale,
+        )
 
 
 @dataclass(frozen=True)
@@ -109,10 +120,12 @@ class RenderRequest:
         request: DeliveryRequest,
         *,
         repeat_no_show_from: int = 2,
-        content: tuple[ContentSelector, ...] = (),
+        content: tuple[ContentSelector, ...] | None = None,
         extras: AppointmentExtras | None = None,
         links: ContactLinks | None = None,
     ) -> RenderRequest:
+        """The message a workflow step asked for. content, extras and links default to
+        what the request and its appointment carry."""
         repeat = request.contact_no_show_total >= repeat_no_show_from
         return cls(
             template=request.template,
@@ -125,8 +138,8 @@ class RenderRequest:
             segment=Segment.REPEAT if repeat else Segment.FIRST,
             contact_no_show_total=request.contact_no_show_total,
             reschedule_count=request.reschedule_count,
-            content=content,
-            extras=extras or AppointmentExtras(),
+            content=request.content if content is None else content,
+            extras=extras or AppointmentExtras.of(request.appointment),
             links=links or ContactLinks(),
         )
 
@@ -230,7 +243,7 @@ def build_variables(
     appointment = request.appointment
     contact = appointment.contact
     extras = request.extras
-    zone = dates.zone_or_utc(contact.timezone)
+    zone = zone_or_utc(contact.timezone)
     fallbacks = strings.fallbacks
     first_name = first_name_of(contact.name) or fallbacks.first_name
     topic = appointment.topic.strip() or fallbacks.topic
@@ -256,9 +269,7 @@ def build_variables(
             topic_short=clip(topic, SHORT_TOPIC_CHARS),
             interest=extras.interest or None,
             when=dates.format_when(starts_at, zone, locale, strings.when_format),
-            when_utc=dates.format_when(
-                starts_at, dates.zone_or_utc("UTC"), locale, strings.when_format
-            ),
+            when_utc=dates.format_when(starts_at, zone_or_utc("UTC"), locale, strings.when_format),
             date=dates.long_date(starts_at, zone, locale),
             time=dates.short_time(starts_at, zone, locale),
             weekday=dates.weekday(starts_at, zone, locale),

@@ -11,16 +11,22 @@ from temporalio.testing import ActivityEnvironment
 from activities.messaging import (
     CHANNEL_UNAVAILABLE,
     PERMANENT_FAILURE,
+    RENDER_FAILED,
     TRANSIENT_FAILURE,
     MessagingActivities,
 )
 from activities.records import RecordActivities
 from rebook.core.contracts import DeliveryRequest, NoShowRecord, Progress
 from rebook.core.domain import AppointmentStatus, Channel, CommunicationStatus
-from rebook.core.ports import PermanentDeliveryError, TransientDeliveryError
+from rebook.core.ports import (
+    MessageText,
+    PermanentDeliveryError,
+    RenderFailed,
+    TransientDeliveryError,
+)
 from rebook.core.steps import Template
 from tests.support.factories import appointment
-from tests.support.messages import delivery
+from tests.support.messages import delivery, renderer
 from tests.support.ports import (
     InMemoryAppointmentLedger,
     InMemoryCommunicationLedger,
@@ -40,7 +46,7 @@ def email() -> RecordingSender:
 
 @pytest.fixture
 def activities(ledger: InMemoryCommunicationLedger, email: RecordingSender) -> MessagingActivities:
-    return MessagingActivities(ledger, {Channel.EMAIL: email}, brand_name="Acme")
+    return MessagingActivities(ledger, {Channel.EMAIL: email}, renderer())
 
 
 def run(activities: MessagingActivities, request: DeliveryRequest):
@@ -108,6 +114,25 @@ def test_a_channel_without_a_sender_is_skipped(
 
     assert skipped.value.type == CHANNEL_UNAVAILABLE
     assert ledger.messages[request.idempotency_key].error == "no sender configured for sms"
+
+
+class CannotRender:
+    def render(self, request: DeliveryRequest) -> MessageText:
+        raise RenderFailed(f"no copy of {request.template} for {request.channel.value}")
+
+
+def test_a_message_that_cannot_render_fails_that_channel_for_good(
+    ledger: InMemoryCommunicationLedger, email: RecordingSender
+) -> None:
+    activities = MessagingActivities(ledger, {Channel.EMAIL: email}, CannotRender())
+
+    with pytest.raises(ApplicationError) as failed:
+        run(activities, delivery(Template.REMINDER_24H))
+
+    # Not retried (the copy will not change): the workflow moves to the next channel.
+    assert (failed.value.type, failed.value.non_retryable) == (RENDER_FAILED, True)
+    assert "no copy of reminder_24h for email" in str(failed.value)
+    assert ledger.messages == {} and email.sent == []
 
 
 def test_no_shows_count_once_per_slot_and_progress_is_mirrored() -> None:

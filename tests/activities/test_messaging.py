@@ -31,6 +31,7 @@ from tests.support.fakes import (
     FakeSendGrid,
     FakeTwilio,
 )
+from tests.support.messages import renderer
 
 SMS_FROM = "+15005550006"
 
@@ -55,7 +56,7 @@ def activities(ledger, fake_sendgrid: FakeSendGrid, fake_twilio: FakeTwilio):
         Channel.WHATSAPP: OutboxSender(Channel.WHATSAPP),
         Channel.IN_APP: InAppSender(),
     }
-    return MessagingActivities(ledger, senders, brand_name="Acme Clinic")
+    return MessagingActivities(ledger, senders, renderer("Acme Clinic"))
 
 
 def request_for(
@@ -69,7 +70,7 @@ def request_for(
     return DeliveryRequest(
         idempotency_key=f"{details.appointment_id}:{step.value}@{due.isoformat()}:{channel.value}",
         step=step.value,
-        template=template,
+        template=template.value,
         channel=channel,
         recipient=recipient,
         scheduled_for=due,
@@ -276,7 +277,7 @@ def test_whatsapp_follow_up_goes_as_the_mapped_pre_approved_template(
         content_sids={Template.NO_SHOW_FOLLOWUP.value: "HX" + "b" * 32},
         base_url=fake_twilio.base_url,
     )
-    activities = MessagingActivities(ledger, {Channel.WHATSAPP: sender}, brand_name="Acme")
+    activities = MessagingActivities(ledger, {Channel.WHATSAPP: sender}, renderer("Acme"))
     details = replace(
         seeded_appointment,
         booked_via=BookedVia.WHATSAPP,

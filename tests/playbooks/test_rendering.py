@@ -125,7 +125,7 @@ def test_long_date_and_time_follow_the_locale(renderer: PlaybookRenderer) -> Non
         (timedelta(hours=2), "earlier today", "hoy"),
         (timedelta(hours=20), "yesterday", "ayer"),  # 11:00 next day in Berlin
         (timedelta(days=3), "on Tuesday", "el martes"),
-        (timedelta(days=9), "on 1 December", "el 1 diciembre"),
+        (timedelta(days=9), "on December 1", "el 1 de diciembre"),
     ],
 )
 def test_lateness_says_when_the_appointment_was(

@@ -9,8 +9,9 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -22,27 +23,36 @@ from rebook.core.contracts import (
     AppointmentDetails,
     AppointmentEvent,
     AppointmentWorkflowInput,
-    FollowUpPolicy,
     Progress,
 )
 from rebook.core.domain import Channel, EventType
 from rebook.core.names import EVENT_SIGNAL, PROGRESS_QUERY, workflow_id_for
+from rebook.core.playbook import Playbook
 from rebook.core.ports import ChannelSender
 from rebook.core.records import CommunicationRecord
 from rebook.db.stores import CommunicationStore
 from rebook.delivery.in_app import InAppSender
 from rebook.delivery.outbox import OutboxSender
+from rebook.playbooks.catalog import PlaybookCatalog
+from rebook.playbooks.variables import Brand
 from tests.support.factories import appointment
+from tests.support.messages import shipped_catalog
 from tests.support.rows import save_appointment
 from worker import ActivityBundle, activities_on, build_worker
 from workflows.appointment import AppointmentWorkflow
 
 HISTORIES_DIR = Path(__file__).resolve().parents[1] / "workflows" / "histories"
 
-# The time-skipping server's clock is shared by the whole session and ends up at any hour,
-# so scenarios that assert exact follow-up times switch quiet hours off; the quiet-hours
-# test turns them on with a timezone it chooses.
-WITHOUT_QUIET_HOURS = FollowUpPolicy(quiet_hours_start_h=0, quiet_hours_end_h=0)
+
+@cache
+def default_without_quiet_hours() -> Playbook:
+    """The shipped default playbook without quiet hours. The time-skipping server's clock is
+    shared by the whole session and ends up at any hour, so scenarios that assert exact
+    follow-up times pin this one; the quiet-hours test lets the catalog resolve the real
+    default with a timezone it chooses."""
+    loaded = shipped_catalog().get("default")
+    assert loaded is not None
+    return replace(loaded.playbook, policy=replace(loaded.playbook.policy, quiet_hours=None))
 
 
 @dataclass
@@ -50,10 +60,11 @@ class Harness:
     env: WorkflowEnvironment
     sessions: sessionmaker[Session]
     senders: Mapping[Channel, ChannelSender]
+    catalog: PlaybookCatalog = field(default_factory=shipped_catalog)
     task_queue: str = field(default_factory=lambda: f"tq-{uuid.uuid4().hex[:8]}")
 
     def activities(self) -> ActivityBundle:
-        return activities_on(self.sessions, self.senders, "Rebook")
+        return activities_on(self.sessions, self.senders, self.catalog, Brand("Rebook"))
 
     def worker(self, executor: ThreadPoolExecutor) -> Any:
         return build_worker(self.env.client, self.task_queue, self.activities(), executor, 8)
@@ -77,12 +88,20 @@ class Harness:
         )
 
     async def start(
-        self, details: AppointmentDetails, policy: FollowUpPolicy | None = None
+        self,
+        details: AppointmentDetails,
+        playbook: Playbook | None = None,
+        *,
+        resolve: bool = False,
     ) -> WorkflowHandle[Any, Any]:
+        """Store the appointment and start its workflow with `playbook` pinned in its input
+        (default: the default playbook without quiet hours); resolve=True pins none, so the
+        workflow resolves it through the catalog, as the API's starts do."""
         save_appointment(self.sessions, details)
+        pinned = None if resolve else (playbook or default_without_quiet_hours())
         return await self.env.client.start_workflow(
             AppointmentWorkflow.run,
-            AppointmentWorkflowInput(appointment=details, policy=policy or WITHOUT_QUIET_HOURS),
+            AppointmentWorkflowInput(appointment=details, playbook=pinned),
             id=workflow_id_for(details.appointment_id),
             task_queue=self.task_queue,
         )

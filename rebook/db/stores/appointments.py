@@ -167,6 +167,24 @@ class AppointmentStore:
             if rowcount(result) == 0:
                 raise AppointmentNotFound(progress.appointment_id)
 
+    # ------------------------------------------------------------------ send-time rules
+
+    def has_upcoming_appointment(self, contact_id: str, other_than: str, after: datetime) -> bool:
+        """Whether the contact has another appointment, still scheduled (as mirrored), that
+        starts after `after`: the stop condition `rebooked` (rebook.core.ports.ContactBookings)."""
+        with self._sessions() as session:
+            found = session.scalar(
+                select(Appointment.id)
+                .where(
+                    Appointment.contact_id == contact_id,
+                    Appointment.id != other_than,
+                    Appointment.status == AppointmentStatus.SCHEDULED.value,
+                    Appointment.starts_at > after,
+                )
+                .limit(1)
+            )
+            return found is not None
+
     # ------------------------------------------------------------------ helpers
 
     def _insert(self, appointment: AppointmentDetails, fingerprint: str) -> AppointmentRecord:
@@ -195,6 +213,11 @@ class AppointmentStore:
                 alternative_url=appointment.alternative_url,
                 experiment_name=experiment.name if experiment else None,
                 experiment_variant=experiment.variant if experiment else None,
+                location=appointment.location,
+                join_url=appointment.join_url,
+                instructions=appointment.instructions,
+                interest=appointment.interest,
+                playbook=appointment.playbook,
                 status=AppointmentStatus.SCHEDULED.value,
                 no_show_count=0,
                 reschedule_count=0,
@@ -216,6 +239,7 @@ def _upsert_contact(session: Session, contact: ContactDetails) -> None:
     row.whatsapp = contact.whatsapp
     row.preferred_channel = contact.preferred_channel.value if contact.preferred_channel else None
     row.timezone = contact.timezone
+    row.locale = contact.locale
 
 
 def _appointment_record(session: Session, row: Appointment) -> AppointmentRecord:

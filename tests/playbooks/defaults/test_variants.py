@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 
 from rebook.core.domain import Channel
-from rebook.core.messages import render_message
 from rebook.core.steps import Template
 from tests.support.factories import appointment
-from tests.support.messages import BRAND, delivery
+from tests.support.messages import delivery, render
 
 EXPERIMENT_TEMPLATES = [
     Template.NO_SHOW_FOLLOWUP,
@@ -24,8 +23,8 @@ DETAILS = appointment(
 @pytest.mark.parametrize("template", EXPERIMENT_TEMPLATES)
 @pytest.mark.parametrize("channel", list(Channel))
 def test_variant_b_differs_from_a_for_follow_ups(template: Template, channel: Channel) -> None:
-    control = render_message(delivery(template, channel, DETAILS, variant="a"), BRAND)
-    treatment = render_message(delivery(template, channel, DETAILS, variant="b"), BRAND)
+    control = render(delivery(template, channel, DETAILS, variant="a"))
+    treatment = render(delivery(template, channel, DETAILS, variant="b"))
 
     assert treatment.body != control.body
     if channel in (Channel.EMAIL, Channel.IN_APP):
@@ -33,8 +32,8 @@ def test_variant_b_differs_from_a_for_follow_ups(template: Template, channel: Ch
 
 
 def test_no_show_variants_frame_the_subject_differently() -> None:
-    control = render_message(delivery(Template.NO_SHOW_FOLLOWUP, variant="a"), BRAND)
-    treatment = render_message(delivery(Template.NO_SHOW_FOLLOWUP, variant="b"), BRAND)
+    control = render(delivery(Template.NO_SHOW_FOLLOWUP, variant="a"))
+    treatment = render(delivery(Template.NO_SHOW_FOLLOWUP, variant="b"))
 
     assert control.subject == "We missed you, Ada"
     assert "10 seconds" in treatment.subject
@@ -42,7 +41,7 @@ def test_no_show_variants_frame_the_subject_differently() -> None:
 
 @pytest.mark.parametrize("variant", ["b", "c", ""])
 def test_templates_without_a_treatment_fall_back_to_control(variant: str) -> None:
-    control = render_message(delivery(Template.REMINDER_24H, variant="a"), BRAND)
-    other = render_message(delivery(Template.REMINDER_24H, variant=variant), BRAND)
+    control = render(delivery(Template.REMINDER_24H, variant="a"))
+    other = render(delivery(Template.REMINDER_24H, variant=variant))
 
     assert other == control

@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 
 from rebook.core.domain import AppointmentKind, Channel
-from rebook.core.messages import render_message
 from rebook.core.steps import Template
 from tests.support.factories import appointment
-from tests.support.messages import BRAND, delivery
+from tests.support.messages import BRAND, delivery, render
 
 NO_SHOW_TEMPLATES = [
     Template.NO_SHOW_FOLLOWUP,
@@ -30,9 +29,8 @@ def test_every_no_show_message_offers_the_reschedule_link(
     details = appointment(
         content_url="https://media.example.com/rec", alternative_url="https://example.com/web"
     )
-    message = render_message(
-        delivery(template, channel, details, variant=variant, contact_no_show_total=no_show_total),
-        BRAND,
+    message = render(
+        delivery(template, channel, details, variant=variant, contact_no_show_total=no_show_total)
     )
 
     if channel == Channel.IN_APP:
@@ -45,9 +43,7 @@ def test_every_no_show_message_offers_the_reschedule_link(
 
 @pytest.mark.parametrize("channel", list(Channel))
 def test_first_no_show_is_gentle(channel: Channel) -> None:
-    message = render_message(
-        delivery(Template.NO_SHOW_FOLLOWUP, channel, contact_no_show_total=FIRST_MISS), BRAND
-    )
+    message = render(delivery(Template.NO_SHOW_FOLLOWUP, channel, contact_no_show_total=FIRST_MISS))
 
     text = f"{message.subject} {message.body}".lower()
     assert "missed you" in text
@@ -60,12 +56,8 @@ def test_first_no_show_is_gentle(channel: Channel) -> None:
 def test_repeat_no_show_differs_and_asks_for_commitment(
     template: Template, channel: Channel, variant: str
 ) -> None:
-    first = render_message(
-        delivery(template, channel, variant=variant, contact_no_show_total=FIRST_MISS), BRAND
-    )
-    repeat = render_message(
-        delivery(template, channel, variant=variant, contact_no_show_total=REPEAT_MISS), BRAND
-    )
+    first = render(delivery(template, channel, variant=variant, contact_no_show_total=FIRST_MISS))
+    repeat = render(delivery(template, channel, variant=variant, contact_no_show_total=REPEAT_MISS))
 
     assert repeat != first
     assert "confirm" in f"{repeat.subject} {repeat.body}".lower()
@@ -73,8 +65,8 @@ def test_repeat_no_show_differs_and_asks_for_commitment(
 
 @pytest.mark.parametrize("channel", [Channel.EMAIL, Channel.SMS, Channel.WHATSAPP])
 def test_repeat_no_show_is_offered_a_less_time_sensitive_channel(channel: Channel) -> None:
-    message = render_message(
-        delivery(Template.NO_SHOW_FOLLOWUP, channel, contact_no_show_total=REPEAT_MISS), BRAND
+    message = render(
+        delivery(Template.NO_SHOW_FOLLOWUP, channel, contact_no_show_total=REPEAT_MISS)
     )
 
     assert "email" in message.body.lower()
@@ -82,7 +74,7 @@ def test_repeat_no_show_is_offered_a_less_time_sensitive_channel(channel: Channe
 
 def test_no_show_followup_is_not_accusatory() -> None:
     details = appointment(topic="Quarterly planning")
-    message = render_message(delivery(Template.NO_SHOW_FOLLOWUP, Channel.EMAIL, details), BRAND)
+    message = render(delivery(Template.NO_SHOW_FOLLOWUP, Channel.EMAIL, details))
 
     text = f"{message.subject} {message.body}".lower()
     for blame in ("failed to", "didn't show", "did not show", "no-show", "wasted"):
@@ -101,9 +93,7 @@ def test_no_show_followup_is_not_accusatory() -> None:
 def test_followup_reminds_of_the_value_by_kind_and_topic(
     kind: AppointmentKind, expected: str
 ) -> None:
-    message = render_message(
-        delivery(Template.NO_SHOW_FOLLOWUP, Channel.EMAIL, appointment(kind=kind)), BRAND
-    )
+    message = render(delivery(Template.NO_SHOW_FOLLOWUP, Channel.EMAIL, appointment(kind=kind)))
 
     assert expected in message.body
 
@@ -121,7 +111,7 @@ def test_value_content_names_the_right_kind_of_content(
     kind: AppointmentKind, content_noun: str
 ) -> None:
     details = appointment(kind=kind, content_url="https://media.example.com/c")
-    message = render_message(delivery(Template.VALUE_CONTENT, Channel.EMAIL, details), BRAND)
+    message = render(delivery(Template.VALUE_CONTENT, Channel.EMAIL, details))
 
     assert content_noun in message.subject
     assert "https://media.example.com/c" in message.body
@@ -129,7 +119,7 @@ def test_value_content_names_the_right_kind_of_content(
 
 @pytest.mark.parametrize("channel", list(Channel))
 def test_value_content_without_content_falls_back_to_rebooking(channel: Channel) -> None:
-    message = render_message(delivery(Template.VALUE_CONTENT, channel), BRAND)
+    message = render(delivery(Template.VALUE_CONTENT, channel))
 
     text = f"{message.subject} {message.body}".lower()
     for promised in ("recording", "guide", "case study"):
@@ -138,14 +128,14 @@ def test_value_content_without_content_falls_back_to_rebooking(channel: Channel)
 
 def test_alternative_offer_links_the_alternative() -> None:
     details = appointment(alternative_url="https://community.example.com/join")
-    message = render_message(delivery(Template.ALTERNATIVE_OFFER, Channel.SMS, details), BRAND)
+    message = render(delivery(Template.ALTERNATIVE_OFFER, Channel.SMS, details))
 
     assert "https://community.example.com/join" in message.body
 
 
 def test_alternative_offer_without_alternative_still_leaves_the_door_open() -> None:
     details = appointment(alternative_url=None)
-    message = render_message(delivery(Template.ALTERNATIVE_OFFER, Channel.EMAIL, details), BRAND)
+    message = render(delivery(Template.ALTERNATIVE_OFFER, Channel.EMAIL, details))
 
     assert details.reschedule_url in message.body
 
@@ -164,7 +154,7 @@ def test_first_follow_up_has_value_line_on_every_channel_and_variant() -> None:
                     contact_no_show_total=total,
                     variant=variant,
                 )
-                body = render_message(request, BRAND).body
+                body = render(request).body
                 assert f"how {BRAND} helps with Cutting no-shows" in body or (
                     f"how {BRAND} can help with Cutting no-shows" in body
                 ), (channel, variant, total, body)

@@ -1,12 +1,26 @@
+"""The default sequence, planned from the playbook today's behaviour became (equal to the
+shipped default playbook: tests/playbooks/test_shipped.py)."""
+
 from datetime import timedelta
 
 from rebook.core.contracts import FollowUpPolicy
 from rebook.core.domain import AppointmentStatus, BookedVia, Channel
-from rebook.core.sequence import pending, plan, step_key
+from rebook.core.playbook_legacy import legacy_playbook
+from rebook.core.playbook_plan import pending as pending_of
+from rebook.core.playbook_plan import plan as plan_of
+from rebook.core.playbook_plan import step_key
 from rebook.core.steps import Step, Template
 from tests.support.factories import T0, appointment, contact, state_for
 
 POLICY = FollowUpPolicy()
+
+
+def plan(details, state, policy, **options):
+    return plan_of(legacy_playbook(policy), details, state, **options)
+
+
+def pending(details, state, policy):
+    return pending_of(legacy_playbook(policy), details, state)
 
 
 def steps_of(planned):
@@ -24,7 +38,7 @@ def test_scheduled_phase_confirms_then_reminds_email_24h_and_sms_1h_before():
     ]
     by_step = {s.step: s for s in planned}
     assert by_step[Step.CONFIRMATION].due_at == T0
-    assert by_step[Step.CONFIRMATION].template is Template.BOOKING_CONFIRMATION
+    assert by_step[Step.CONFIRMATION].template == Template.BOOKING_CONFIRMATION
     assert by_step[Step.REMINDER_24H].due_at == details.starts_at - timedelta(hours=24)
     assert by_step[Step.REMINDER_24H].channels[0] is Channel.EMAIL
     assert by_step[Step.REMINDER_1H].due_at == details.starts_at - timedelta(hours=1)
@@ -83,11 +97,11 @@ def test_completed_steps_are_not_pending_and_keys_ignore_offset_spelling():
 def test_flagged_schedule_alerts_the_host_by_email():
     details = appointment()
     state = state_for(details, flagged=True, reschedule_count=4)
-    alert = next(s for s in plan(details, state, POLICY) if s.step is Step.HOST_RESCHEDULE_ALERT)
+    alert = next(s for s in plan(details, state, POLICY) if s.step == Step.HOST_RESCHEDULE_ALERT)
     assert alert.channels == (Channel.EMAIL,)
     assert alert.recipient.value == "host"
-    confirmation = next(s for s in plan(details, state, POLICY) if s.step is Step.CONFIRMATION)
-    assert confirmation.template is Template.RESCHEDULE_CONFIRMATION
+    confirmation = next(s for s in plan(details, state, POLICY) if s.step == Step.CONFIRMATION)
+    assert confirmation.template == Template.RESCHEDULE_CONFIRMATION
 
 
 def test_final_statuses_plan_nothing():
@@ -99,23 +113,27 @@ def test_final_statuses_plan_nothing():
 def test_quiet_hours_move_a_night_time_step_to_the_contacts_morning():
     from datetime import UTC, datetime
 
-    from rebook.core.sequence import outside_quiet_hours
+    from rebook.core.playbook_plan import outside_quiet_hours
 
+    quiet = legacy_playbook(POLICY).policy.quiet_hours
     # 22:30 in New York (EST, UTC-5) is quiet: it waits for 08:00 there next morning.
     night = datetime(2026, 12, 1, 3, 30, tzinfo=UTC)
-    assert outside_quiet_hours(night, "America/New_York", POLICY) == datetime(
+    assert outside_quiet_hours(night, "America/New_York", quiet) == datetime(
         2026, 12, 1, 13, 0, tzinfo=UTC
     )
     # 06:00 local is still quiet: 08:00 the same day.
     early = datetime(2026, 12, 1, 11, 0, tzinfo=UTC)
-    assert outside_quiet_hours(early, "America/New_York", POLICY) == datetime(
+    assert outside_quiet_hours(early, "America/New_York", quiet) == datetime(
         2026, 12, 1, 13, 0, tzinfo=UTC
     )
     # Daytime passes through untouched, and equal bounds switch the rule off.
     noon = datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
-    assert outside_quiet_hours(noon, "America/New_York", POLICY) == noon
+    assert outside_quiet_hours(noon, "America/New_York", quiet) == noon
     off = FollowUpPolicy(quiet_hours_start_h=0, quiet_hours_end_h=0)
-    assert outside_quiet_hours(night, "America/New_York", off) == night
+    assert (
+        outside_quiet_hours(night, "America/New_York", legacy_playbook(off).policy.quiet_hours)
+        == night
+    )
 
 
 def test_quiet_hours_apply_to_later_follow_ups_but_not_the_first():
