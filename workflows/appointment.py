@@ -229,7 +229,9 @@ class AppointmentWorkflow:
         elif step.skip_once_started and workflow.now() >= self._state.starts_at:
             workflow.logger.info("%s skipped: the appointment has started", step.step)
         else:
-            sends_at = workflow.now()
+            # The moment it goes out, as the ledger records it and the cap counts it: when
+            # it was due, or the end of its deferral.
+            sends_at = due_of(step, self._state)
             clearance = await self._check_send(step, sends_at)
             if clearance is not None and clearance.defer_until is not None:
                 # Deferred, not dropped: the step stays pending until the cap frees.
@@ -239,8 +241,7 @@ class AppointmentWorkflow:
             if clearance is not None and clearance.stop is not None:
                 workflow.logger.info("%s stopped: %s", step.step, clearance.stop.value)
             else:
-                deferred = step.key in self._state.deferred
-                await self._deliver(step, sends_at if deferred else step.due_at)
+                await self._deliver(step, sends_at)
         self._state.deferred.pop(step.key, None)
         self._state.completed_steps.append(step.key)
 
