@@ -97,3 +97,18 @@ async def test_app_booking_lands_in_the_contact_inbox(api_client: httpx.AsyncCli
 
     assert inbox[0]["appointment_id"] == in_app.json()["id"]
     assert inbox[0]["read_at"] is None
+
+
+async def test_the_confirmation_shows_the_details_in_the_contacts_language(
+    api_client: httpx.AsyncClient,
+) -> None:
+    body = appointment_body(location="Calle Mayor 1, Madrid", join_url="https://meet.example.com/x")
+    body["contact"]["locale"] = "es"
+    created = await _create(api_client, **{k: v for k, v in body.items() if k != "external_id"})
+    path = f"/v1/appointments/{created['id']}/communications"
+
+    [confirmation] = await _eventually(lambda: _json(api_client, path), bool)
+
+    assert confirmation["subject"].startswith("Confirmado")
+    assert "Dónde: Calle Mayor 1, Madrid" in confirmation["body"]
+    assert "https://meet.example.com/x" in confirmation["body"]
