@@ -90,3 +90,13 @@ class CommunicationStatus(StrEnum):
             CommunicationStatus.RECORDED,
             CommunicationStatus.DELIVERED,
         )
+
+    @property
+    def may_have_reached_the_recipient(self) -> bool:
+        """Sent, or possibly sent (in flight, being retried, in doubt): what a frequency
+        cap counts. Failed, skipped and deferred messages never went out."""
+        return self.is_success or self in (
+            CommunicationStatus.SENDING,
+            CommunicationStatus.RETRYING,
+            CommunicationStatus.UNCONFIRMED,
+        )

@@ -26,14 +26,13 @@ from rebook.delivery.sendgrid_email import SendGridEmailSender
 from rebook.delivery.twilio_messaging import TwilioSmsSender
 from tests.support.fakes import (
     SENDGRID_API_KEY,
+    SMS_FROM,
     TWILIO_ACCOUNT_SID,
     TWILIO_AUTH_TOKEN,
     FakeSendGrid,
     FakeTwilio,
 )
 from tests.support.messages import renderer
-
-SMS_FROM = "+15005550006"
 
 
 @pytest.fixture

@@ -15,9 +15,10 @@ from activities.send_checks import SendCheckActivities
 from rebook.core.contracts import SendCheck
 from rebook.core.domain import AppointmentStatus, Channel, CommunicationStatus, Recipient
 from rebook.core.playbook import FrequencyCap, StopCondition
-from rebook.core.records import CommunicationRecord
+from rebook.core.ports import ProviderReceipt
 from tests.support.factories import T0, appointment
-from tests.support.ports import T_RECORDED, InMemoryBookings, InMemoryCommunicationLedger
+from tests.support.ports import InMemoryBookings, InMemoryCommunicationLedger
+from tests.support.rows import draft
 
 DETAILS = appointment()
 NOW = T0 + timedelta(days=4)
@@ -49,31 +50,20 @@ def check(history: InMemoryCommunicationLedger, bookings: InMemoryBookings, **ch
 
 
 def sent(history: InMemoryCommunicationLedger, key: str, at, **changes: object) -> None:
-    """A message the contact got (or a failed attempt, with changes) at `at`."""
-    record = CommunicationRecord(
-        idempotency_key=key,
-        appointment_id="apt_other",
-        contact_id=DETAILS.contact.id,
-        recipient=Recipient.CONTACT,
-        step="confirmation",
-        template="booking_confirmation",
-        channel=Channel.EMAIL,
-        variant="a",
-        to_address="ada@example.com",
-        subject="",
-        body="",
+    """A message to the contact (or to their host, with changes) that went out at `at`;
+    failed=True: an attempt that failed."""
+    failed = bool(changes.pop("failed", False))
+    message = replace(
+        draft(key, appointment_id="apt_other", contact_id=DETAILS.contact.id),
         scheduled_for=at,
-        id=f"com_{key}",
-        status=CommunicationStatus.SENT,
-        provider="recording",
-        provider_message_id=key,
-        error=None,
-        attempts=1,
-        sent_at=T_RECORDED,
-        read_at=None,
-        created_at=T_RECORDED,
+        **changes,  # type: ignore[arg-type]
     )
-    history.messages[key] = replace(record, **changes)  # type: ignore[arg-type]
+    claimed = history.claim(message).record
+    if failed:
+        history.fail(claimed.id, "invalid number", CommunicationStatus.FAILED)
+    else:
+        receipt = ProviderReceipt("recording", key, CommunicationStatus.SENT)
+        history.complete(claimed.id, receipt)
 
 
 def test_nothing_to_check_clears_the_step(history, bookings) -> None:
@@ -134,7 +124,7 @@ def test_the_frequency_cap_defers_until_the_window_frees(history, bookings) -> N
     sent(history, "a", NOW - timedelta(hours=20))
     sent(history, "b", NOW - timedelta(hours=2))
     sent(history, "old", NOW - timedelta(days=2))  # outside the window
-    sent(history, "failed", NOW - timedelta(hours=1), status=CommunicationStatus.FAILED)
+    sent(history, "failed", NOW - timedelta(hours=1), failed=True)
     sent(history, "host", NOW - timedelta(hours=1), recipient=Recipient.HOST)
 
     cleared = check(history, bookings, frequency_cap=cap)

@@ -20,6 +20,18 @@ def shipped(name: str) -> LoadedPlaybook:
     return load_playbook(DEFAULTS / f"{name}.yaml")
 
 
+# Copy for a template (every channel), to tell a new version's messages from the old.
+VERSION_TWO_COPY: dict[str, Any] = {
+    "email": {
+        "subject": "Version two: see you {{ appointment.when }}",
+        "paragraphs": ["See you soon."],
+        "cta": {"label": "Reschedule", "url": "{{ links.reschedule }}"},
+    },
+    "short": {"headline": "Version two", "link": "{{ links.reschedule }}"},
+    "in_app": {"title": "Version two", "body": "See you soon."},
+}
+
+
 def playbook_file(
     directory: Path,
     name: str,

@@ -12,18 +12,8 @@ from rebook.core.domain import AppointmentKind, BookedVia
 from rebook.playbooks.catalog import NoPlaybook, resolve_playbook
 from rebook.playbooks.disk_catalog import DiskPlaybookCatalog, PlaybookCatalogInvalid
 from rebook.playbooks.selection import PlaybookSelection, SelectionRule
-from tests.playbooks.support import DEFAULTS, playbook_file, with_copy
+from tests.playbooks.support import DEFAULTS, VERSION_TWO_COPY, playbook_file, with_copy
 from tests.support.factories import appointment
-
-SUBJECT_V2 = {
-    "email": {
-        "subject": "Version two: {{ appointment.when }}",
-        "paragraphs": ["See you tomorrow."],
-        "cta": {"label": "Reschedule", "url": "{{ links.reschedule }}"},
-    },
-    "short": {"headline": "Version two", "link": "{{ links.reschedule }}"},
-    "in_app": {"title": "Version two", "body": "See you tomorrow."},
-}
 
 
 class Clock:
@@ -51,7 +41,7 @@ def test_the_shipped_playbooks_and_selection() -> None:
 
 
 def test_a_higher_version_in_the_playbook_dir_replaces_a_default(tmp_path: Path) -> None:
-    playbook_file(tmp_path, "default", 2, edit=with_copy("en", "reminder_24h", SUBJECT_V2))
+    playbook_file(tmp_path, "default", 2, edit=with_copy("en", "reminder_24h", VERSION_TWO_COPY))
     both = catalog(tmp_path)
     both.load()
 
@@ -71,7 +61,7 @@ def test_an_edit_with_a_new_version_keeps_the_old_one_for_running_appointments(
     disk.load()
     v1 = disk.get("custom")
 
-    playbook_file(tmp_path, "custom", 2, edit=with_copy("en", "reminder_24h", SUBJECT_V2))
+    playbook_file(tmp_path, "custom", 2, edit=with_copy("en", "reminder_24h", VERSION_TWO_COPY))
     assert path.exists()  # the same file, edited in place
 
     latest = disk.get("custom")
@@ -85,7 +75,7 @@ def test_an_edit_without_a_new_version_is_refused(tmp_path: Path) -> None:
     disk.load()
     before = disk.get("custom", 1)
 
-    playbook_file(tmp_path, "custom", 1, edit=with_copy("en", "reminder_24h", SUBJECT_V2))
+    playbook_file(tmp_path, "custom", 1, edit=with_copy("en", "reminder_24h", VERSION_TWO_COPY))
     problems = disk.refresh()
 
     assert any("changed without a new version" in p for p in problems)

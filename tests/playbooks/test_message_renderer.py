@@ -18,27 +18,18 @@ from rebook.core.steps import Template
 from rebook.playbooks.disk_catalog import DiskPlaybookCatalog
 from rebook.playbooks.message_renderer import CatalogMessageRenderer
 from rebook.playbooks.variables import Brand
-from tests.playbooks.support import DEFAULTS, playbook_file, with_copy
+from tests.playbooks.support import DEFAULTS, VERSION_TWO_COPY, playbook_file, with_copy
 from tests.support.factories import appointment, contact
 from tests.support.messages import BRAND, delivery, render
 
 TUESDAY_15_UTC = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
-REMINDER_V2 = {
-    "email": {
-        "subject": "Version two: {{ appointment.when }}",
-        "paragraphs": ["See you tomorrow."],
-        "cta": {"label": "Reschedule", "url": "{{ links.reschedule }}"},
-    },
-    "short": {"headline": "Version two", "link": "{{ links.reschedule }}"},
-    "in_app": {"title": "Version two", "body": "See you tomorrow."},
-}
 
 
 @pytest.fixture
 def versions(tmp_path: Path) -> CatalogMessageRenderer:
     """A catalog holding `custom` versions 1 (the default copy) and 2 (a new reminder)."""
     playbook_file(tmp_path, "custom", 1, file_name="custom.v1.yaml")
-    playbook_file(tmp_path, "custom", 2, edit=with_copy("en", "reminder_24h", REMINDER_V2))
+    playbook_file(tmp_path, "custom", 2, edit=with_copy("en", "reminder_24h", VERSION_TWO_COPY))
     catalog = DiskPlaybookCatalog.with_defaults(tmp_path, rescan_after_s=0)
     catalog.load()
     return CatalogMessageRenderer(catalog, Brand(BRAND))

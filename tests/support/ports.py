@@ -35,18 +35,7 @@ class InMemoryCommunicationLedger:
     def claim(self, draft: CommunicationDraft) -> Claim:
         existing = self.messages.get(draft.idempotency_key)
         if existing is None:
-            record = CommunicationRecord(
-                **asdict(draft),
-                id=f"com_{next(self._ids)}",
-                status=CommunicationStatus.SENDING,
-                provider=None,
-                provider_message_id=None,
-                error=None,
-                attempts=1,
-                sent_at=None,
-                read_at=None,
-                created_at=T_RECORDED,
-            )
+            record = self._new(draft, CommunicationStatus.SENDING, error=None, attempts=1)
             return Claim(self._save(record), must_send=True)
         if existing.status is CommunicationStatus.RETRYING:
             retried = replace(
@@ -88,20 +77,12 @@ class InMemoryCommunicationLedger:
     # MessageHistory (the send-time rules)
 
     def sends_to_contact(self, contact_id: str, since: datetime, until: datetime) -> list[datetime]:
-        counted = {
-            CommunicationStatus.SENT,
-            CommunicationStatus.RECORDED,
-            CommunicationStatus.DELIVERED,
-            CommunicationStatus.SENDING,
-            CommunicationStatus.RETRYING,
-            CommunicationStatus.UNCONFIRMED,
-        }
         return sorted(
             r.scheduled_for
             for r in self.messages.values()
             if r.contact_id == contact_id
             and r.recipient is Recipient.CONTACT
-            and r.status in counted
+            and r.status.may_have_reached_the_recipient
             and since < r.scheduled_for <= until
         )
 
@@ -109,21 +90,28 @@ class InMemoryCommunicationLedger:
         self, draft: CommunicationDraft, status: CommunicationStatus, reason: str
     ) -> None:
         assert status in (CommunicationStatus.DEFERRED, CommunicationStatus.SKIPPED), status
-        if draft.idempotency_key in self.messages:
-            return
-        self._save(
-            CommunicationRecord(
-                **asdict(draft),
-                id=f"com_{next(self._ids)}",
-                status=status,
-                provider=None,
-                provider_message_id=None,
-                error=reason,
-                attempts=0,
-                sent_at=None,
-                read_at=None,
-                created_at=T_RECORDED,
-            )
+        if draft.idempotency_key not in self.messages:
+            self._save(self._new(draft, status, error=reason, attempts=0))
+
+    def _new(
+        self,
+        draft: CommunicationDraft,
+        status: CommunicationStatus,
+        *,
+        error: str | None,
+        attempts: int,
+    ) -> CommunicationRecord:
+        return CommunicationRecord(
+            **asdict(draft),
+            id=f"com_{next(self._ids)}",
+            status=status,
+            provider=None,
+            provider_message_id=None,
+            error=error,
+            attempts=attempts,
+            sent_at=None,
+            read_at=None,
+            created_at=T_RECORDED,
         )
 
     def _by_id(self, communication_id: str) -> CommunicationRecord:

@@ -21,30 +21,18 @@ from rebook.core.playbook import Playbook
 from rebook.db.stores import CommunicationStore, ReportStore
 from rebook.delivery.registry import build_senders
 from rebook.playbooks.disk_catalog import DiskPlaybookCatalog
-from rebook.settings import Settings
-from tests.playbooks.support import playbook_file, with_copy
+from tests.playbooks.support import VERSION_TWO_COPY, playbook_file, with_copy
 from tests.support.factories import contact
 from tests.support.fakes import (
-    SENDGRID_API_KEY,
-    TWILIO_ACCOUNT_SID,
-    TWILIO_AUTH_TOKEN,
+    SMS_FROM,
+    WHATSAPP_FROM,
     FakeSendGrid,
     FakeTwilio,
+    provider_settings,
 )
 from tests.support.harness import Harness, outbox_senders, running
 
-SMS_FROM = "+15005550006"
 EVER = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC))
-WHATSAPP_FROM = "+15005550007"
-REMINDER_V2 = {
-    "email": {
-        "subject": "Version two: see you {{ appointment.when }}",
-        "paragraphs": ["See you soon."],
-        "cta": {"label": "Reschedule", "url": "{{ links.reschedule }}"},
-    },
-    "short": {"headline": "Version two", "link": "{{ links.reschedule }}"},
-    "in_app": {"title": "Version two", "body": "See you soon."},
-}
 
 
 def whatsapp_only_follow_ups(data: dict[str, Any]) -> None:
@@ -79,6 +67,13 @@ def edits(*changes: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any
 
 def later_last_reminder(data: dict[str, Any]) -> None:
     data["phases"]["before"]["reminders"][-1]["before"] = "30m"
+
+
+def publish_version_two(directory: Path, *changes: Callable[[dict[str, Any]], None]) -> None:
+    """`custom` version 2: its 24 h reminder in VERSION_TWO_COPY, with `changes`."""
+    copy = with_copy("en", "reminder_24h", VERSION_TWO_COPY)
+    change = edits(whatsapp_only_follow_ups, copy, *changes)
+    playbook_file(directory, "custom", 2, base="demo", edit=change)
 
 
 def playbook_dir(
@@ -121,15 +116,7 @@ async def test_custom_playbook_three_reminders_and_whatsapp_only_follow_ups(
     fake_sendgrid: FakeSendGrid,
     fake_twilio: FakeTwilio,
 ) -> None:
-    settings = Settings(
-        sendgrid_api_key=SENDGRID_API_KEY,
-        sendgrid_host=fake_sendgrid.base_url,
-        twilio_account_sid=TWILIO_ACCOUNT_SID,
-        twilio_auth_token=TWILIO_AUTH_TOKEN,
-        twilio_base_url=fake_twilio.base_url,
-        twilio_sms_from=SMS_FROM,
-        twilio_whatsapp_from=WHATSAPP_FROM,
-    )
+    settings = provider_settings(fake_sendgrid, fake_twilio)
     catalog = catalog_over(playbook_dir(tmp_path))
     senders = build_senders(settings)
     async with running(Harness(time_skipping_env, sessions, senders, catalog)) as harness:
@@ -205,17 +192,7 @@ async def test_an_edit_mid_flight_leaves_running_appointments_on_their_version(
     h1 = await harness.start(first, resolve=True)
     await harness.env.sleep(timedelta(minutes=1))
 
-    playbook_file(
-        tmp_path,
-        "custom",
-        2,
-        base="demo",
-        edit=edits(
-            whatsapp_only_follow_ups,
-            later_last_reminder,
-            with_copy("en", "reminder_24h", REMINDER_V2),
-        ),
-    )
+    publish_version_two(tmp_path, later_last_reminder)
     second = await harness.booked("apt_v2", timedelta(days=2), contact=contact(id="con_v2"))
     h2 = await harness.start(second, resolve=True)
     await harness.env.sleep(timedelta(days=2) - timedelta(minutes=20))
@@ -235,19 +212,13 @@ async def test_a_reschedule_moves_to_the_latest_version_of_the_same_playbook(
     custom_harness: Harness, tmp_path: Path
 ) -> None:
     harness = custom_harness
-    details = await harness.booked("apt_moved", timedelta(days=4))
+    details = await harness.booked("apt_moved", timedelta(days=4), location="Acme HQ, 5th floor")
     handle = await harness.start(details, resolve=True)
     await harness.env.sleep(timedelta(hours=1))
 
     # The selection now sends demos elsewhere, and `custom` has a version 2.
     (tmp_path / "selection.yaml").write_text("rules: [{kind: demo, playbook: demo}]\n")
-    playbook_file(
-        tmp_path,
-        "custom",
-        2,
-        base="demo",
-        edit=edits(whatsapp_only_follow_ups, with_copy("en", "reminder_24h", REMINDER_V2)),
-    )
+    publish_version_two(tmp_path)
     before = await harness.progress(handle)
     assert before.next_step == "reminder_3d"  # still version 1's sequence
     new_time = (await harness.now()) + timedelta(days=2)
@@ -257,6 +228,10 @@ async def test_a_reschedule_moves_to_the_latest_version_of_the_same_playbook(
     steps = {s.step: s for s in harness.sent(details.appointment_id)}
     # The same playbook (not the one the selection now picks), at its latest version.
     assert steps["reminder_24h"].subject.startswith("Version two: see you")
+    # The appointment's details travel with it to the new slot.
+    reconfirmation = steps["confirmation"]  # the latest confirmation: the new time
+    assert reconfirmation.template == "reschedule_confirmation"
+    assert "Where: Acme HQ, 5th floor" in reconfirmation.body
     assert "reading_list" not in steps  # `demo` would have sent it before the new slot
     await harness.signal(handle, EventType.CANCELLED)
     outcome = await handle.result()
@@ -417,17 +392,14 @@ async def test_whatsapp_content_variables_reach_twilio_for_a_playbook_template(
     time_skipping_env: WorkflowEnvironment,
     sessions: sessionmaker[Session],
     tmp_path: Path,
+    fake_sendgrid: FakeSendGrid,
     fake_twilio: FakeTwilio,
 ) -> None:
     """A pre-approved WhatsApp template mapped to a playbook's template keeps the six
     numbered variables (TWILIO_WHATSAPP_CONTENT_SIDS)."""
     sid = "HX" + "c" * 32
-    settings = Settings(
-        twilio_account_sid=TWILIO_ACCOUNT_SID,
-        twilio_auth_token=TWILIO_AUTH_TOKEN,
-        twilio_base_url=fake_twilio.base_url,
-        twilio_whatsapp_from=WHATSAPP_FROM,
-        twilio_whatsapp_content_sids={"no_show_followup": sid},
+    settings = provider_settings(
+        fake_sendgrid, fake_twilio, twilio_whatsapp_content_sids={"no_show_followup": sid}
     )
     catalog = catalog_over(playbook_dir(tmp_path))
     async with running(

@@ -24,18 +24,7 @@ from rebook.db.stores._sql import Clock, insert_ignoring_duplicates
 FAILURE_STATUSES = frozenset(
     {CommunicationStatus.RETRYING, CommunicationStatus.FAILED, CommunicationStatus.SKIPPED}
 )
-# Messages that went out, or may have (in flight, being retried, in doubt): what a
-# frequency cap counts.
-MAY_HAVE_REACHED_THE_CONTACT = frozenset(
-    {
-        CommunicationStatus.SENT,
-        CommunicationStatus.RECORDED,
-        CommunicationStatus.DELIVERED,
-        CommunicationStatus.SENDING,
-        CommunicationStatus.RETRYING,
-        CommunicationStatus.UNCONFIRMED,
-    }
-)
+_COUNTED = [s.value for s in CommunicationStatus if s.may_have_reached_the_recipient]
 HOLD_STATUSES = frozenset({CommunicationStatus.DEFERRED, CommunicationStatus.SKIPPED})
 
 
@@ -117,7 +106,7 @@ class CommunicationStore:
                 .where(
                     Communication.contact_id == contact_id,
                     Communication.recipient == Recipient.CONTACT.value,
-                    Communication.status.in_([s.value for s in MAY_HAVE_REACHED_THE_CONTACT]),
+                    Communication.status.in_(_COUNTED),
                     Communication.scheduled_for > since,
                     Communication.scheduled_for <= until,
                 )
