@@ -117,9 +117,12 @@ class AppointmentWorkflow:
     async def run(self, input: AppointmentWorkflowInput) -> Progress:
         """Returns the final Progress. (Runs before it returned an AppointmentOutcome with a
         subset of its fields; readers of closed runs go by search attributes instead.)"""
-        if self._playbook is None and not workflow.patched(PLAYBOOKS_PATCH):
-            # Recorded before playbooks: the fixed sequence of its policy, and the follow-up
-            # times of runs from before quiet hours.
+        # Every run since playbooks hands its playbook on when it continues as new, so a
+        # continued run without one was started before them, as was a run without the patch.
+        continued = workflow.info().continued_run_id is not None
+        if self._playbook is None and (continued or not workflow.patched(PLAYBOOKS_PATCH)):
+            # The fixed sequence of its policy, and the follow-up times of runs from before
+            # quiet hours.
             self._playbook = _without_quiet_hours_unless(
                 workflow.patched(QUIET_HOURS_PATCH), legacy_playbook(input.policy)
             )
