@@ -24,10 +24,26 @@ from rebook.db.engine import create_engine_for, session_factory
 from rebook.db.migrate import upgrade_to_head
 from rebook.db.stores import AppointmentStore, CommunicationStore, WorkspaceSettingsStore
 from rebook.delivery.profiles import DeliveryProfiles
+from rebook.playbooks.catalog import CatalogResolver, PlaybookCatalog
+from rebook.playbooks.disk_catalog import DiskPlaybookCatalog
+from rebook.playbooks.message_renderer import CatalogMessageRenderer
 from rebook.settings import Settings
 from workflows.appointment import AppointmentWorkflow
 
 log = logging.getLogger("rebook.worker")
+
+
+def build_catalog(settings: Settings) -> DiskPlaybookCatalog:
+    """The playbooks (shipped defaults, then PLAYBOOK_DIR), loaded now: a playbook that does
+    not validate stops the worker here rather than an appointment later. Raises
+    PlaybookCatalogInvalid, or ValueError for WhatsApp content SIDs of unknown templates."""
+    catalog = DiskPlaybookCatalog.with_defaults(settings.playbook_dir)
+    catalog.load()
+    # A misspelt template name would never match and silently send free-form text.
+    unknown = sorted(set(settings.twilio_whatsapp_content_sids) - catalog.template_names())
+    if unknown:
+        raise ValueError(f"TWILIO_WHATSAPP_CONTENT_SIDS names templates no playbook has: {unknown}")
+    return catalog
 
 
 def build_activities(settings: Settings) -> WorkspaceActivities:
@@ -37,19 +53,26 @@ def build_activities(settings: Settings) -> WorkspaceActivities:
         lambda workspace_id: WorkspaceSettingsStore(sessions, workspace_id),
         settings.credential_cipher(),
     )
-    return activities_on(sessions, profiles)
+    return activities_on(sessions, profiles, build_catalog(settings))
 
 
 def activities_on(
-    sessions: sessionmaker[Session], delivery: Callable[[WorkspaceId], DeliveryProfile]
+    sessions: sessionmaker[Session],
+    delivery: Callable[[WorkspaceId], DeliveryProfile],
+    catalog: PlaybookCatalog,
 ) -> WorkspaceActivities:
-    """The activities over a database and each workspace's brand and senders (tests pass
-    their own)."""
+    """The activities over a database, each workspace's brand and senders, and a playbook
+    catalog (tests pass their own)."""
     return WorkspaceActivities(
         WorkspacePorts(
             communications=lambda workspace_id: CommunicationStore(sessions, workspace_id),
             appointments=lambda workspace_id: AppointmentStore(sessions, workspace_id),
             delivery=delivery,
+            history=lambda workspace_id: CommunicationStore(sessions, workspace_id),
+            bookings=lambda workspace_id: AppointmentStore(sessions, workspace_id),
+            settings=lambda workspace_id: WorkspaceSettingsStore(sessions, workspace_id).settings(),
+            playbooks=CatalogResolver(catalog),
+            renderer=CatalogMessageRenderer(catalog),
         )
     )
 
@@ -79,6 +102,12 @@ async def main() -> None:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     upgrade_to_head(settings.database_url)
+    replaced = settings.replaced_by_playbooks()
+    if replaced:
+        log.warning(
+            "%s no longer apply to new appointments: set them in a playbook's policy instead",
+            ", ".join(replaced),
+        )
     client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
     activities = build_activities(settings)
     with ThreadPoolExecutor(max_workers=settings.activity_threads) as executor:

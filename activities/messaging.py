@@ -15,28 +15,27 @@ from dataclasses import dataclass
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from rebook.core.brand import Brand
 from rebook.core.channels import address_for
 from rebook.core.contracts import DeliveryRequest, DeliveryResult
 from rebook.core.domain import Channel, CommunicationStatus, Recipient
-from rebook.core.messages import (
-    Brand,
-    MessageContent,
-    render_message,
-    whatsapp_template_variables,
-)
 from rebook.core.ports import (
     ChannelSender,
     CommunicationLedger,
+    MessageRenderer,
+    MessageText,
     PermanentDeliveryError,
     RenderedMessage,
+    RenderFailed,
     TransientDeliveryError,
 )
 from rebook.core.records import CommunicationDraft, CommunicationRecord
 
-# ApplicationError types the workflow matches on. The first two are non-retryable: the
-# workflow moves on to the contact's next channel; the third is retried with backoff.
+# ApplicationError types the workflow matches on. The first three are non-retryable: the
+# workflow moves on to the contact's next channel; the last is retried with backoff.
 PERMANENT_FAILURE = "PermanentDeliveryError"
 CHANNEL_UNAVAILABLE = "ChannelUnavailable"
+RENDER_FAILED = "RenderFailed"
 TRANSIENT_FAILURE = "TransientDeliveryError"
 
 
@@ -54,16 +53,22 @@ class MessagingActivities:
         self,
         ledger: CommunicationLedger,
         senders: Mapping[Channel, ChannelSender],
+        renderer: MessageRenderer,
         brand: Brand,
     ) -> None:
         self._ledger = ledger
         self._senders = senders
+        self._renderer = renderer
         self._brand = brand
 
     @activity.defn(name="deliver_message")
     def deliver_message(self, request: DeliveryRequest) -> DeliveryResult:
         address = _resolve_address(request)
-        content = render_message(request, self._brand)
+        try:
+            content = self._renderer.render(request, self._brand)
+        except RenderFailed as err:
+            # The copy cannot change between attempts; another channel's may work.
+            raise ApplicationError(str(err), type=RENDER_FAILED, non_retryable=True) from err
         claim = self._ledger.claim(_draft(request, address, content))
         record = claim.record
         if not claim.must_send:
@@ -87,11 +92,7 @@ class MessagingActivities:
             contact_id=request.appointment.contact.id,
             step=request.step,
             template=request.template,
-            template_variables=(
-                whatsapp_template_variables(request, self._brand)
-                if request.channel is Channel.WHATSAPP
-                else None
-            ),
+            template_variables=content.template_variables,
         )
         try:
             receipt = sender.send(message)
@@ -140,9 +141,7 @@ def _resolve_address(request: DeliveryRequest) -> _Address:
     return _Address(address_for(contact, request.channel, appointment.booked_via), contact.name)
 
 
-def _draft(
-    request: DeliveryRequest, address: _Address, content: MessageContent
-) -> CommunicationDraft:
+def _draft(request: DeliveryRequest, address: _Address, content: MessageText) -> CommunicationDraft:
     return CommunicationDraft(
         idempotency_key=request.idempotency_key,
         appointment_id=request.appointment.appointment_id,

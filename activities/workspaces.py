@@ -1,6 +1,6 @@
 """The activities the worker registers: each call runs in the workspace its input names
-(the workflow's workspace), with that workspace's ledgers, brand and senders, so a
-workflow can only ever write its own workspace's rows and send in its own name.
+(the workflow's workspace), with that workspace's ledgers, brand, senders and settings, so
+a workflow can only ever read and write its own workspace's rows and send in its own name.
 
 Imported by workflow code (through imports_passed_through): module-level imports must stay
 pure. The per-workspace pieces are built by factories the worker hands in.
@@ -14,26 +14,47 @@ from dataclasses import dataclass
 from temporalio import activity
 
 from activities.messaging import MessagingActivities
+from activities.playbooks import PlaybookActivities
 from activities.records import RecordActivities
+from activities.send_checks import SendCheckActivities
 from rebook.core.contracts import (
     Ack,
     DeliveryRequest,
     DeliveryResult,
     NoShowRecord,
     NoShowTally,
+    PlaybookRequest,
     ProgressReport,
+    SendCheck,
+    SendClearance,
 )
-from rebook.core.ports import AppointmentLedger, CommunicationLedger, DeliveryProfile
-from rebook.core.workspaces import WorkspaceId
+from rebook.core.playbook import Playbook
+from rebook.core.ports import (
+    AppointmentLedger,
+    CommunicationLedger,
+    ContactBookings,
+    DeliveryProfile,
+    MessageHistory,
+    MessageRenderer,
+    PlaybookResolver,
+)
+from rebook.core.workspaces import WorkspaceId, WorkspaceSettings, with_workspace_quiet_hours
 
 
 @dataclass(frozen=True)
 class WorkspacePorts:
-    """Factories of each workspace's ports (the worker builds them from the database)."""
+    """Factories of each workspace's ports (the worker builds them from the database), and
+    the pieces every workspace shares for now: the playbook catalog's resolver and the
+    renderer of its copy (which takes the workspace's brand per message)."""
 
     communications: Callable[[WorkspaceId], CommunicationLedger]
     appointments: Callable[[WorkspaceId], AppointmentLedger]
     delivery: Callable[[WorkspaceId], DeliveryProfile]
+    history: Callable[[WorkspaceId], MessageHistory]
+    bookings: Callable[[WorkspaceId], ContactBookings]
+    settings: Callable[[WorkspaceId], WorkspaceSettings]
+    playbooks: PlaybookResolver
+    renderer: MessageRenderer
 
 
 class WorkspaceActivities:
@@ -45,7 +66,10 @@ class WorkspaceActivities:
         workspace_id = WorkspaceId(request.workspace_id)
         profile = self._ports.delivery(workspace_id)
         messaging = MessagingActivities(
-            self._ports.communications(workspace_id), profile.senders, profile.brand
+            self._ports.communications(workspace_id),
+            profile.senders,
+            self._ports.renderer,
+            profile.brand,
         )
         return messaging.deliver_message(request)
 
@@ -58,8 +82,32 @@ class WorkspaceActivities:
     def record_status(self, report: ProgressReport) -> Ack:
         return self._records(report.workspace_id).record_status(report.progress)
 
+    @activity.defn(name="resolve_playbook")
+    def resolve_playbook(self, request: PlaybookRequest) -> Playbook:
+        """The playbook the catalog resolves (see PlaybookActivities), with the
+        workspace's own quiet hours where it sets them. Read-only and repeatable."""
+        playbook = PlaybookActivities(self._ports.playbooks).resolve_playbook(request)
+        own = self._ports.settings(WorkspaceId(request.workspace_id))
+        return with_workspace_quiet_hours(playbook, own)
+
+    @activity.defn(name="check_send")
+    def check_send(self, check: SendCheck) -> SendClearance:
+        """The send-time rules against the workspace's ledger only (see
+        SendCheckActivities): another workspace's messages and appointments never count."""
+        workspace_id = WorkspaceId(check.workspace_id)
+        checks = SendCheckActivities(
+            self._ports.history(workspace_id), self._ports.bookings(workspace_id)
+        )
+        return checks.check_send(check)
+
     def functions(self) -> list[Callable[..., object]]:
-        return [self.deliver_message, self.record_no_show, self.record_status]
+        return [
+            self.deliver_message,
+            self.record_no_show,
+            self.record_status,
+            self.resolve_playbook,
+            self.check_send,
+        ]
 
     def _records(self, workspace_id: str) -> RecordActivities:
         return RecordActivities(self._ports.appointments(WorkspaceId(workspace_id)))

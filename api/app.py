@@ -25,6 +25,7 @@ from api.routers import (
 )
 from rebook.db.engine import create_engine_for, session_factory
 from rebook.db.stores import RateLimitStore, WorkspaceSettingsStore, WorkspaceStore
+from rebook.playbooks.disk_catalog import DiskPlaybookCatalog
 from rebook.services.auth import Authenticator
 from rebook.services.errors import Unavailable
 from rebook.services.rate_limits import RateLimiter
@@ -54,7 +55,8 @@ def create_app(settings: Settings, *, temporal_client: Client | None = None) -> 
 
     app.state: settings, engine, sessions (a sessionmaker the stores are built on),
     temporal (a TemporalConnection), auth (Authenticator), limiter (RateLimiter),
-    directory (WorkspaceDirectory) and cipher (CredentialCipher or None).
+    directory (WorkspaceDirectory), cipher (CredentialCipher or None) and playbooks (the
+    catalog a playbook named by a booking must be in; read on first use).
     The database schema is not created here: run rebook.db.migrate first.
     """
 
@@ -102,6 +104,7 @@ def create_app(settings: Settings, *, temporal_client: Client | None = None) -> 
     app.state.temporal = TemporalConnection(
         settings.temporal_address, settings.temporal_namespace, temporal_client
     )
+    app.state.playbooks = DiskPlaybookCatalog.with_defaults(settings.playbook_dir)
     install_error_handlers(app)
     # Added last runs first: the audit sees the final status, headers included.
     app.add_middleware(RateLimitHeadersMiddleware)

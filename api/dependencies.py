@@ -5,6 +5,7 @@ workspace, from what create_app put on app.state:
 - app.state.settings: Settings
 - app.state.sessions: sessionmaker[Session] (the stores are built on it)
 - app.state.temporal: TemporalConnection
+- app.state.playbooks: PlaybookCatalog (every workspace's, for now)
 - app.state.auth: Authenticator; app.state.limiter: RateLimiter
 - app.state.directory: WorkspaceDirectory (each workspace's settings, cached briefly)
 - app.state.cipher: CredentialCipher | None
@@ -36,6 +37,7 @@ from rebook.db.stores import (
     ReportStore,
     WorkspaceSettingsStore,
 )
+from rebook.playbooks.catalog import PlaybookCatalog
 from rebook.services.api_keys import ApiKeyService
 from rebook.services.appointments import AppointmentService
 from rebook.services.audit import AuditService
@@ -119,6 +121,11 @@ def _temporal(request: Request) -> TemporalConnection:
     return connection
 
 
+def _playbooks(request: Request) -> PlaybookCatalog:
+    playbooks: PlaybookCatalog = request.app.state.playbooks
+    return playbooks
+
+
 async def get_appointment_service(request: Request, principal: PrincipalDep) -> AppointmentService:
     workspace_id = principal.workspace_id
     sessions = _sessions(request)
@@ -128,6 +135,7 @@ async def get_appointment_service(request: Request, principal: PrincipalDep) -> 
         AppointmentStore(sessions, workspace_id),
         CommunicationStore(sessions, workspace_id),
         await _workflows(request, workspace_id),
+        playbooks=_playbooks(request),
     )
 
 

@@ -13,6 +13,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
+from babel import Locale, UnknownLocaleError
 from pydantic import (
     AfterValidator,
     AliasPath,
@@ -87,6 +88,15 @@ def _http_url(value: str) -> str:
         raise ValueError(exc.errors()[0]["msg"]) from None
 
 
+def _known_locale(value: str) -> str:
+    # Checked against CLDR (babel), which formats the contact's dates in it.
+    try:
+        Locale.parse(value, sep="-" if "-" in value else "_")
+    except (UnknownLocaleError, ValueError) as exc:
+        raise ValueError(f"unknown locale {value!r}; use a BCP 47 tag such as es or pt-BR") from exc
+    return value
+
+
 E164Phone = Annotated[str, AfterValidator(_e164)]
 IanaTimezone = Annotated[str, Field(max_length=64), AfterValidator(_iana_timezone)]
 FutureAwareDatetime = Annotated[AwareDatetime, AfterValidator(_in_the_future)]
@@ -97,6 +107,12 @@ WebUrl = Annotated[
     AfterValidator(_http_url),
 ]
 Identifier = Annotated[str, Field(min_length=1, max_length=128)]
+LocaleTag = Annotated[
+    str,
+    Field(pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$", max_length=35),
+    AfterValidator(_known_locale),
+]
+PlaybookName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 
 
 class _Strict(BaseModel):
@@ -116,6 +132,9 @@ class ContactIn(_Strict):
     preferred_channel: Channel | None = None
     # Omitted: the workspace's timezone (GET /v1/workspace).
     timezone: IanaTimezone | None = None
+    locale: LocaleTag | None = Field(
+        default=None, description="language of the messages, e.g. es or pt-BR"
+    )
 
 
 class HostIn(_Strict):
@@ -150,6 +169,22 @@ class AppointmentCreate(_Strict):
     content_url: WebUrl | None = None
     alternative_url: WebUrl | None = None
     experiment: ExperimentIn | None = None
+    location: str | None = Field(
+        default=None, min_length=1, max_length=500, description="where to meet, in person"
+    )
+    join_url: WebUrl | None = Field(default=None, description="the video call link")
+    instructions: str | None = Field(
+        default=None, min_length=1, max_length=2000, description="what to prepare or bring"
+    )
+    interest: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        description="what the contact wants from it; with the topic, it picks content",
+    )
+    playbook: PlaybookName | None = Field(
+        default=None, description="the playbook to run; unset: chosen by kind and booked_via"
+    )
 
     def to_appointment(self, default_timezone: str) -> AppointmentDetails:
         """The appointment this body books, under a fresh id and with its experiment arm
@@ -168,15 +203,22 @@ class AppointmentCreate(_Strict):
 
     def fingerprint(self) -> str:
         """sha256 of the canonical JSON of the validated body: defaults filled in, keys
-        sorted, so two requests that mean the same thing fingerprint the same."""
-        canonical = json.dumps(
-            self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-        )
+        sorted, so two requests that mean the same thing fingerprint the same. Fields added
+        later count only when set, so a platform retrying a booking made before they
+        existed gets the same answer rather than a 409."""
+        body = self.model_dump(mode="json")
+        for name in _ADDED_LATER:
+            if body[name] is None:
+                del body[name]
+        if body["contact"]["locale"] is None:
+            del body["contact"]["locale"]
+        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 # Builds the core dataclass (and its nested contact and host) from the parsed body's fields.
 _APPOINTMENT = TypeAdapter(AppointmentDetails)
+_ADDED_LATER = ("location", "join_url", "instructions", "interest", "playbook")
 
 
 class EventIn(_Strict):
@@ -208,6 +250,7 @@ class ContactOut(BaseModel):
     whatsapp: str | None
     preferred_channel: Channel | None
     timezone: str
+    locale: str | None
 
 
 class HostOut(BaseModel):
@@ -291,6 +334,11 @@ class AppointmentOut(BaseModel):
     contact: ContactOut = _details("contact")
     host: HostOut = _details("host")
     experiment: ExperimentOut | None = _details("experiment")
+    location: str | None = _details("location")
+    join_url: str | None = _details("join_url")
+    instructions: str | None = _details("instructions")
+    interest: str | None = _details("interest")
+    playbook: str | None = _details("playbook")  # as asked for; None: chosen by the rules
     status: AppointmentStatus = _progress("status")
     no_show_count: int = _progress("no_show_count")
     reschedule_count: int = _progress("reschedule_count")

@@ -17,12 +17,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, fie
 from api.schemas import E164Phone, IanaTimezone, WebUrl
 from rebook.core.api_keys import Scope
 from rebook.core.audit import Actor
-from rebook.core.workspaces import (
-    SETTING_NAMES,
-    SendGridCredentials,
-    TwilioCredentials,
-    hex_colour_problem,
-)
+from rebook.core.brand import hex_colour_problem
+from rebook.core.workspaces import SETTING_NAMES, SendGridCredentials, TwilioCredentials
 from rebook.services.workspaces import CredentialChanges, SettingsView
 
 

@@ -4,13 +4,19 @@ the dev stack, bench) and pass what is needed down; never import it from workflo
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from rebook.core.brand import (
+    DEFAULT_ACCENT_COLOR,
+    DEFAULT_PRIMARY_COLOR,
+    Brand,
+    hex_colour_problem,
+)
 from rebook.core.contracts import FollowUpPolicy
-from rebook.core.messages.brand import DEFAULT_ACCENT_COLOR, DEFAULT_PRIMARY_COLOR, Brand
-from rebook.core.steps import Template
-from rebook.core.workspaces import hex_colour_problem
 from rebook.credentials import CredentialCipher, parse_keys
 
 # Served by api/routers/webhooks.py; here so the worker can build callback URLs without
@@ -20,6 +26,7 @@ SENDGRID_WEBHOOK_PATH = "/v1/webhooks/sendgrid"
 
 # The product's sequence defaults live on FollowUpPolicy; the settings only override them.
 _POLICY = FollowUpPolicy()
+_TEMPLATE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")  # as playbooks name templates
 
 
 class Settings(BaseSettings):
@@ -56,20 +63,35 @@ class Settings(BaseSettings):
     def api_key_set(self) -> frozenset[str]:
         return frozenset(k.strip() for k in self.api_keys.split(",") if k.strip())
 
-    # Sequence policy for every appointment (per appointment overrides are not exposed yet).
+    # Playbooks (the sequence, its copy and policy) come from the shipped defaults
+    # (rebook/playbooks/defaults) and, when set, this directory: playbook YAML files, a
+    # selection.yaml (which playbook an appointment runs) and a content_library.yaml. A
+    # playbook here with a default's name and a higher version replaces it. Unset: the
+    # shipped playbooks only.
+    playbook_dir: Path | None = None
+
+    # Replaced by the playbook's policy (quiet hours, reschedule limit) for every
+    # appointment started since playbooks; they only reach the input of new workflows,
+    # which ignore it. The worker warns when one is set (replaced_by_playbooks).
     reschedule_limit: int = Field(default=_POLICY.reschedule_limit, ge=1)
-    # Contact-local hours in which later follow-ups are held back until the end hour
-    # (equal values switch this off). The first follow-up after a miss is always immediate.
     quiet_hours_start_h: int = Field(default=_POLICY.quiet_hours_start_h, ge=0, le=23)
     quiet_hours_end_h: int = Field(default=_POLICY.quiet_hours_end_h, ge=0, le=23)
 
     def follow_up_policy(self) -> FollowUpPolicy:
-        """The policy every new workflow starts with (running ones keep theirs)."""
+        """The legacy policy put in a new workflow's input (see reschedule_limit)."""
         return FollowUpPolicy(
             reschedule_limit=self.reschedule_limit,
             quiet_hours_start_h=self.quiet_hours_start_h,
             quiet_hours_end_h=self.quiet_hours_end_h,
         )
+
+    def replaced_by_playbooks(self) -> list[str]:
+        """Options set away from their defaults that playbooks now decide instead."""
+        return [
+            name.upper()
+            for name in ("reschedule_limit", "quiet_hours_start_h", "quiet_hours_end_h")
+            if getattr(self, name) != getattr(_POLICY, name)
+        ]
 
     # Email via SendGrid. Without an API key, email goes to the embedded outbox.
     sendgrid_api_key: str | None = None
@@ -87,7 +109,8 @@ class Settings(BaseSettings):
     # Rebook template name -> Twilio Content SID ("HX...") of its pre-approved WhatsApp
     # version, as JSON: {"no_show_followup": "HX..."}. Templates without one are sent as
     # free-form text, which WhatsApp delivers only within 24 h of the contact's last
-    # message. Variables: rebook/core/messages/template_variables.py.
+    # message. Variables: PlaybookRenderer.whatsapp_template_variables
+    # (rebook/playbooks/rendering.py).
     twilio_whatsapp_content_sids: dict[str, str] = Field(default_factory=dict)
 
     # Where providers reach this API from the internet (e.g. https://rebook.example.com).
@@ -147,11 +170,11 @@ class Settings(BaseSettings):
 
     @field_validator("twilio_whatsapp_content_sids")
     @classmethod
-    def _known_templates(cls, mapping: dict[str, str]) -> dict[str, str]:
-        # A misspelt name would never match and silently fall back to free-form text.
-        unknown = sorted(set(mapping) - {t.value for t in Template})
-        if unknown:
-            raise ValueError(f"unknown template names {unknown}; use {[t.value for t in Template]}")
+    def _template_names(cls, mapping: dict[str, str]) -> dict[str, str]:
+        # Templates are playbook data now, so only their spelling can be checked here.
+        bad = sorted(name for name in mapping if not _TEMPLATE_NAME.match(name))
+        if bad:
+            raise ValueError(f"not template names: {bad}; use names such as no_show_followup")
         return mapping
 
     @property

@@ -7,9 +7,10 @@ from rebook.core.contracts import FollowUpPolicy
 from rebook.settings import Settings
 
 
-def test_whatsapp_content_sids_must_name_real_templates(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TWILIO_WHATSAPP_CONTENT_SIDS", '{"no_show_folowup": "HX1"}')
-    with pytest.raises(ValidationError, match="no_show_folowup"):
+def test_whatsapp_content_sids_must_be_template_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Whether a playbook has the template is the worker's check (tests/test_worker.py).
+    monkeypatch.setenv("TWILIO_WHATSAPP_CONTENT_SIDS", '{"No Show": "HX1"}')
+    with pytest.raises(ValidationError, match="No Show"):
         Settings(_env_file=None)  # type: ignore[call-arg]
     monkeypatch.setenv("TWILIO_WHATSAPP_CONTENT_SIDS", '{"no_show_followup": "HX1"}')
     assert Settings(_env_file=None).twilio_whatsapp_content_sids == {  # type: ignore[call-arg]
@@ -32,3 +33,9 @@ def test_policy_settings_override_the_defaults() -> None:
     policy = settings.follow_up_policy()
     assert (policy.reschedule_limit, policy.quiet_hours_start_h) == (5, 22)
     assert policy.quiet_hours_end_h == FollowUpPolicy().quiet_hours_end_h
+
+
+def test_policy_settings_that_playbooks_replace_are_named() -> None:
+    assert Settings(_env_file=None).replaced_by_playbooks() == []  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, quiet_hours_end_h=9)  # type: ignore[call-arg]
+    assert settings.replaced_by_playbooks() == ["QUIET_HOURS_END_H"]

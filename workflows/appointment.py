@@ -1,17 +1,26 @@
-"""One durable workflow per appointment: confirmation and reminders before it, the no-show
-follow-up sequence after a miss, re-arming on reschedule, and a clean stop on attended or
-cancelled. Events arrive as signals; progress is answered by a query.
+"""One durable workflow per appointment: the steps of its playbook before it, after a miss,
+after a reschedule and after it was attended, and a clean stop when it closes. Events
+arrive as signals; progress is answered by a query.
 
-The loop is: apply queued events, else wait until the next planned step is due (or an event
+The playbook is pinned when the workflow starts (resolve_playbook) and carried in its input
+across continue-as-new: editing a playbook never changes a running appointment. A
+reschedule is a fresh schedule and moves to the latest version of the same playbook.
+Runs recorded before playbooks existed keep planning with legacy_playbook(input.policy).
+
+The appointment belongs to the workspace its input names: every activity runs in that
+workspace (its stores, brand, senders and settings), and the workflow id and the
+WorkspaceId search attribute name it.
+
+The loop is: apply queued events, else wait until the next pending step is due (or an event
 arrives first), run it, repeat. What to do and when is decided by pure code in
-rebook.core.sequence and rebook.core.lifecycle; this module only orchestrates.
+rebook.core.playbook_plan and rebook.core.lifecycle; this module only orchestrates.
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
@@ -27,34 +36,47 @@ with workflow.unsafe.imports_passed_through():
         FollowUpPolicy,
         NoShowRecord,
         NoShowTally,
+        PlaybookRequest,
         Progress,
         ProgressReport,
         ProgressRequest,
+        SendCheck,
+        SendClearance,
         SequenceState,
     )
-    from rebook.core.domain import AppointmentStatus
+    from rebook.core.domain import AppointmentStatus, Recipient
     from rebook.core.lifecycle import apply_event
     from rebook.core.names import EVENT_SIGNAL, PROGRESS_QUERY, WORKFLOW_NAME
-    from rebook.core.sequence import (
+    from rebook.core.playbook import Playbook, StepAction
+    from rebook.core.playbook_legacy import legacy_playbook
+    from rebook.core.playbook_plan import (
         PlannedStep,
         cancellation_notice,
+        due_of,
         pending,
         plan,
         progress_of,
+        replied_since_miss,
         stamp,
     )
-    from rebook.core.steps import Step
     from workflows.policies import (
         DELIVERY_RETRY,
         DELIVERY_TIMEOUT,
+        PLAYBOOK_RETRY,
+        PLAYBOOK_TIMEOUT,
         RECORD_RETRY,
         RECORD_TIMEOUT,
+        SEND_CHECK_RETRY,
+        SEND_CHECK_TIMEOUT,
     )
 
 
 # workflow.patched ids: each marks a change in behaviour that running workflows started
 # before it must not see (their histories replay the old path).
 QUIET_HOURS_PATCH = "quiet-hours"
+PLAYBOOKS_PATCH = "playbooks"  # resolve and pin a playbook when the run starts
+# A run from before playbooks that is rescheduled now moves to the latest default playbook.
+PLAYBOOK_AT_RESCHEDULE_PATCH = "playbook-at-reschedule"
 # Keeping the WorkspaceId search attribute current (the API sets it at start; runs started
 # before it existed upsert the other attributes only, as their histories did).
 WORKSPACE_ATTRIBUTE_PATCH = "workspace-search-attribute"
@@ -73,11 +95,16 @@ class AppointmentWorkflow:
             starts_at=input.appointment.starts_at,
             armed_at=workflow.now(),
         )
+        # Decided in run() (patch markers need the run's context); until then the run has
+        # no plan, and the progress query answers without a next step.
+        self._playbook: Playbook | None = input.playbook
+        # True when the playbook came from resolve_playbook or the input, False for a run
+        # recorded before playbooks (legacy_playbook of its policy).
+        self._pinned = input.playbook is not None
         # The API wrote the fresh appointment's row, and a continued run's predecessor
         # published its state before handing over: nothing to mirror until it changes.
         self._mirrored = self._signature()
-        self._quiet_hours = False  # decided in run(): patch markers need the run's context
-        self._workspace_attribute = False  # likewise
+        self._workspace_attribute = False  # decided in run(), like the playbook
 
     # ------------------------------------------------------------------ handlers
 
@@ -98,11 +125,24 @@ class AppointmentWorkflow:
     async def run(self, input: AppointmentWorkflowInput) -> Progress:
         """Returns the final Progress. (Runs before it returned an AppointmentOutcome with a
         subset of its fields; readers of closed runs go by search attributes instead.)"""
-        # Runs started before quiet hours existed keep their original follow-up times.
-        self._quiet_hours = workflow.patched(QUIET_HOURS_PATCH)
+        # The order of the patch calls is the order the histories recorded their markers
+        # in: `playbooks` (or, on the legacy path, `quiet-hours`), then
+        # `workspace-search-attribute`, then the first upsert of search attributes.
+        # Every run since playbooks hands its playbook on when it continues as new, so a
+        # continued run without one was started before them, as was a run without the patch.
+        continued = workflow.info().continued_run_id is not None
+        if self._playbook is None and (continued or not workflow.patched(PLAYBOOKS_PATCH)):
+            # The fixed sequence of its policy, and the follow-up times of runs from before
+            # quiet hours.
+            self._playbook = _without_quiet_hours_unless(
+                workflow.patched(QUIET_HOURS_PATCH), legacy_playbook(input.policy)
+            )
         self._workspace_attribute = workflow.patched(WORKSPACE_ATTRIBUTE_PATCH)
         self._upsert_search_attributes()
-        while not self._state.status.is_final:
+        if self._playbook is None:
+            self._playbook = await self._resolve_playbook(name=None)
+            self._pinned = True
+        while self._goes_on():
             if self._state.inbox:
                 await self._apply_next_event()
                 continue
@@ -119,8 +159,16 @@ class AppointmentWorkflow:
                 await self._continue_as_new()
         return self._progress()
 
+    def _goes_on(self) -> bool:
+        """Until the appointment closes; an attended one stays for the playbook's attended
+        steps (a thank-you, the next step), if it has any still to send."""
+        status = self._state.status
+        if status is AppointmentStatus.ATTENDED:
+            return bool(self._pending())
+        return not status.is_final
+
     async def _event_arrives_before(self, step: PlannedStep) -> bool:
-        delay = step.due_at - workflow.now()
+        delay = due_of(step, self._state) - workflow.now()
         if delay <= timedelta(0):
             return False
         try:
@@ -131,7 +179,7 @@ class AppointmentWorkflow:
 
     async def _apply_next_event(self) -> None:
         event = self._state.inbox.pop(0)
-        decision = apply_event(self._state, event, self._policy, workflow.now())
+        decision = apply_event(self._state, event, self._lifecycle_policy(), workflow.now())
         workflow.logger.info("event %s (%s): %s", event.type.value, event.event_id, decision.reason)
         if not decision.accepted:
             return
@@ -141,13 +189,27 @@ class AppointmentWorkflow:
             tally, _ = await asyncio.gather(self._record_no_show(event), self._publish_progress())
             self._state.contact_no_show_total = tally.contact_no_show_total
         if decision.send_cancellation_notice:
-            await self._run_step(cancellation_notice(self._appointment, workflow.now()))
+            notice = cancellation_notice(
+                self._current_playbook(), self._appointment, workflow.now()
+            )
+            if notice is not None:
+                await self._run_step(notice)
         if decision.rearm:
             self._appointment = replace(self._appointment, starts_at=self._state.starts_at)
+            # A reschedule is a fresh schedule: it opts in to the latest version of the
+            # same playbook (runs from before playbooks: of the default playbook).
+            if self._pinned or workflow.patched(PLAYBOOK_AT_RESCHEDULE_PATCH):
+                self._playbook = await self._resolve_playbook(self._current_playbook().name)
+                self._pinned = True
         await self._publish_progress()
         if decision.rearm:
             # A fresh run per schedule keeps history bounded however often it moves.
             await self._continue_as_new()
+
+    def _lifecycle_policy(self) -> FollowUpPolicy:
+        # The reschedule limit is the playbook's (legacy runs: their policy's, the same).
+        limit = self._current_playbook().policy.reschedule_limit
+        return replace(self._policy, reschedule_limit=limit)
 
     async def _record_no_show(self, event: AppointmentEvent) -> NoShowTally:
         return await workflow.execute_local_activity_method(
@@ -165,38 +227,88 @@ class AppointmentWorkflow:
             retry_policy=RECORD_RETRY,
         )
 
+    async def _resolve_playbook(self, name: str | None) -> Playbook:
+        return await workflow.execute_local_activity_method(
+            WorkspaceActivities.resolve_playbook,
+            PlaybookRequest(
+                appointment=self._appointment, name=name, workspace_id=self._workspace_id
+            ),
+            start_to_close_timeout=PLAYBOOK_TIMEOUT,
+            retry_policy=PLAYBOOK_RETRY,
+        )
+
     # ------------------------------------------------------------------ steps
 
     async def _run_step(self, step: PlannedStep) -> None:
-        if step.step is Step.CLOSE_AS_LOST:
+        if step.action is StepAction.CLOSE_AS_LOST:
             self._state.status = AppointmentStatus.LOST
-        elif step.step is Step.OUTCOME_DEADLINE:
+        elif step.action is StepAction.EXPIRE:
             self._state.status = AppointmentStatus.EXPIRED
-        elif step.step in (Step.REMINDER_24H, Step.REMINDER_1H) and (
-            workflow.now() >= self._state.starts_at
-        ):
-            workflow.logger.info("%s skipped: the appointment has started", step.step.value)
+        elif step.skip_once_started and workflow.now() >= self._state.starts_at:
+            workflow.logger.info("%s skipped: the appointment has started", step.step)
         else:
-            await self._deliver(step)
+            # The moment it goes out, as the ledger records it and the cap counts it: when
+            # it was due, or the end of its deferral.
+            sends_at = due_of(step, self._state)
+            clearance = await self._check_send(step, sends_at)
+            if clearance is not None and clearance.defer_until is not None:
+                # Deferred, not dropped: the step stays pending until the cap frees.
+                self._state.deferred[step.key] = clearance.defer_until
+                workflow.logger.info("%s deferred until %s", step.step, clearance.defer_until)
+                return
+            if clearance is not None and clearance.stop is not None:
+                workflow.logger.info("%s stopped: %s", step.step, clearance.stop.value)
+            else:
+                await self._deliver(step, sends_at)
+        self._state.deferred.pop(step.key, None)
         self._state.completed_steps.append(step.key)
 
-    async def _deliver(self, step: PlannedStep) -> None:
+    async def _check_send(self, step: PlannedStep, now: datetime) -> SendClearance | None:
+        """The send-time rules, asked only of steps they apply to (stop conditions, or a
+        frequency cap that may defer the step): other steps cost no extra activity."""
+        cap = self._current_playbook().policy.frequency_cap
+        capped = cap is not None and not step.answers_event and step.recipient is Recipient.CONTACT
+        if not step.stop_when and not capped:
+            return None
+        return await workflow.execute_local_activity_method(
+            WorkspaceActivities.check_send,
+            SendCheck(
+                appointment=self._appointment,
+                step=step.step,
+                key=step.key,
+                template=step.template or "",
+                channel=step.channels[0] if step.channels else None,
+                due_at=step.due_at,
+                now=now,
+                stop_when=step.stop_when,
+                replied=replied_since_miss(self._state),
+                frequency_cap=cap if capped else None,
+                workspace_id=self._workspace_id,
+            ),
+            start_to_close_timeout=SEND_CHECK_TIMEOUT,
+            retry_policy=SEND_CHECK_RETRY,
+        )
+
+    async def _deliver(self, step: PlannedStep, scheduled_for: datetime) -> None:
         """Try the step's channels in order until one delivers. A channel that fails
         permanently (invalid number, unsubscribed) or keeps failing after all retries hands
         over to the next; the ledger records every attempt either way."""
         assert step.template is not None
+        playbook = self._current_playbook()
         for channel in step.channels:
             request = DeliveryRequest(
                 idempotency_key=(f"{self._appointment.appointment_id}:{step.key}:{channel.value}"),
-                step=step.step.value,
+                step=step.step,
                 template=step.template,
                 channel=channel,
                 recipient=step.recipient,
-                scheduled_for=step.due_at,
+                scheduled_for=scheduled_for,
                 appointment=self._appointment,
                 contact_no_show_total=self._state.contact_no_show_total,
                 reschedule_count=self._state.reschedule_count,
                 workspace_id=self._workspace_id,
+                playbook=playbook.ref,
+                content=step.content,
             )
             try:
                 await workflow.execute_activity_method(
@@ -209,16 +321,22 @@ class AppointmentWorkflow:
             except ActivityError as err:
                 workflow.logger.warning(
                     "%s on %s failed (%s); trying the next channel",
-                    step.step.value,
+                    step.step,
                     channel.value,
                     err.cause or err,
                 )
-        workflow.logger.warning("%s reached no channel", step.step.value)
+        workflow.logger.warning("%s reached no channel", step.step)
 
     # ------------------------------------------------------------------ bookkeeping
 
+    def _current_playbook(self) -> Playbook:
+        assert self._playbook is not None, "run() sets the playbook before any step"
+        return self._playbook
+
     def _pending(self) -> list[PlannedStep]:
-        return pending(self._appointment, self._state, self._policy, quiet_hours=self._quiet_hours)
+        if self._playbook is None:
+            return []
+        return pending(self._playbook, self._appointment, self._state)
 
     def _progress(self) -> Progress:
         return progress_of(self._appointment, self._state, self._pending())
@@ -254,20 +372,26 @@ class AppointmentWorkflow:
 
     async def _continue_as_new(self) -> None:
         # Let in-flight handlers finish so no signal is dropped; unapplied events travel
-        # in state.inbox, and only the keys of steps still in the plan are carried.
+        # in state.inbox, and only the keys of steps still in the plan are carried. The
+        # playbook travels pinned (a run from before playbooks pins the sequence it ran).
         await workflow.wait_condition(workflow.all_handlers_finished)
-        current = {
-            s.key
-            for s in plan(
-                self._appointment, self._state, self._policy, quiet_hours=self._quiet_hours
-            )
-        }
+        playbook = self._current_playbook()
+        current = {s.key for s in plan(playbook, self._appointment, self._state)}
         self._state.completed_steps = [k for k in self._state.completed_steps if k in current]
+        self._state.deferred = {k: t for k, t in self._state.deferred.items() if k in current}
         workflow.continue_as_new(
             AppointmentWorkflowInput(
                 appointment=self._appointment,
                 policy=self._policy,
                 state=self._state,
                 workspace_id=self._workspace_id,
+                playbook=playbook,
             )
         )
+
+
+def _without_quiet_hours_unless(quiet_hours: bool, playbook: Playbook) -> Playbook:
+    """The playbook, minus quiet hours for runs started before quiet hours existed."""
+    if quiet_hours:
+        return playbook
+    return replace(playbook, policy=replace(playbook.policy, quiet_hours=None))

@@ -10,9 +10,9 @@ from datetime import timedelta
 
 from temporalio.common import RetryPolicy
 
-from activities.messaging import CHANNEL_UNAVAILABLE, PERMANENT_FAILURE
+from activities.messaging import CHANNEL_UNAVAILABLE, PERMANENT_FAILURE, RENDER_FAILED
 
-PERMANENT_DELIVERY_ERRORS = [PERMANENT_FAILURE, CHANNEL_UNAVAILABLE]
+PERMANENT_DELIVERY_ERRORS = [PERMANENT_FAILURE, CHANNEL_UNAVAILABLE, RENDER_FAILED]
 
 # Providers' 429/5xx: back off from 2 s up to 5 min. After the last attempt the workflow
 # falls back to the next channel instead of waiting forever on a broken one.
@@ -36,3 +36,17 @@ RECORD_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=1),
     maximum_attempts=30,
 )
+
+# Resolving the playbook (once per run, and at a reschedule) and the send-time check of
+# stop conditions and the frequency cap read files or the database in the worker's
+# process: local activities too. Resolution retries without limit: without a playbook
+# the appointment cannot go on, and a broken playbook directory heals once fixed.
+PLAYBOOK_TIMEOUT = timedelta(seconds=30)
+PLAYBOOK_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=1),
+    maximum_attempts=0,  # unlimited
+)
+SEND_CHECK_TIMEOUT = RECORD_TIMEOUT
+SEND_CHECK_RETRY = RECORD_RETRY

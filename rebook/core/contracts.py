@@ -26,8 +26,8 @@ from rebook.core.domain import (
     EventType,
     Recipient,
 )
+from rebook.core.playbook import ContentSelector, FrequencyCap, Playbook, PlaybookRef, StopCondition
 from rebook.core.rules import CONTROL_VARIANT
-from rebook.core.steps import Template
 from rebook.core.workspaces import DEFAULT_WORKSPACE_ID
 
 # --------------------------------------------------------------------------- appointment
@@ -45,6 +45,9 @@ class ContactDetails:
     phone: str | None = None  # E.164
     whatsapp: str | None = None  # E.164
     preferred_channel: Channel | None = None
+    # BCP 47 tag ("es", "pt-BR") of the language the contact reads; picks the playbook's
+    # copy, which falls back to the playbook's default locale. None: that default.
+    locale: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,15 @@ class AppointmentDetails:
     content_url: str | None = None
     alternative_url: str | None = None
     experiment: ExperimentAssignment | None = None
+    # Shown in confirmations and reminders when set, and kept across reschedules.
+    location: str | None = None  # where to go, for meetings in person
+    join_url: str | None = None  # the video call link
+    instructions: str | None = None  # what to prepare or bring
+    # What the contact said they want; with the topic, it steers the content a step picks.
+    interest: str | None = None
+    # The playbook the booking platform asked for by name; None: the selection rules pick
+    # one by kind and booked_via (rebook.playbooks.catalog).
+    playbook: str | None = None
 
     @property
     def variant(self) -> str:
@@ -89,9 +101,11 @@ class AppointmentDetails:
 
 @dataclass(frozen=True)
 class FollowUpPolicy:
-    """Timings and limits of the sequence, in seconds so they serialise plainly.
+    """Timings and limits of the fixed sequence that ran before playbooks, in seconds.
 
-    These defaults are the product's defaults: Settings takes its own from here."""
+    Workflows started before playbooks carry only this in their input, and are planned
+    with rebook.core.playbook_legacy.legacy_playbook(policy); new workflows take every
+    timing and limit from their pinned Playbook instead."""
 
     reminder_email_before_s: int = 24 * 3600
     reminder_sms_before_s: int = 3600
@@ -140,7 +154,10 @@ class SequenceState:
     flagged: bool = False  # reschedule limit exceeded
     missed_at: datetime | None = None  # anchor of the running follow-up sequence
     last_rescheduled_at: datetime | None = None  # to drop stale events about an old slot
+    replied_at: datetime | None = None  # the contact's latest reply (stop_when: replied)
     completed_steps: list[str] = field(default_factory=list)
+    # Steps the frequency cap held back: step key -> when they may go out.
+    deferred: dict[str, datetime] = field(default_factory=dict)
     seen_event_ids: list[str] = field(default_factory=list)
     inbox: list[AppointmentEvent] = field(default_factory=list)  # received, not yet applied
 
@@ -148,10 +165,27 @@ class SequenceState:
 @dataclass(frozen=True)
 class AppointmentWorkflowInput:
     appointment: AppointmentDetails
-    policy: FollowUpPolicy = field(default_factory=FollowUpPolicy)
+    policy: FollowUpPolicy = field(default_factory=FollowUpPolicy)  # runs before playbooks
     state: SequenceState | None = None  # set only when continuing as new
     # The workspace the appointment belongs to (rebook.core.workspaces). Inputs recorded
     # before workspaces existed have none: those appointments are the default workspace's.
+    workspace_id: str = DEFAULT_WORKSPACE_ID
+    # The sequence this appointment runs, pinned when the workflow starts and carried
+    # across continue-as-new so editing the playbook never changes it. None: resolve it
+    # (new runs) or plan with legacy_playbook(policy) (runs recorded before playbooks).
+    playbook: Playbook | None = None
+
+
+@dataclass(frozen=True)
+class PlaybookRequest:
+    """Argument of the resolve_playbook activity: the playbook an appointment runs.
+
+    name: the latest version of this playbook (a reschedule keeps the playbook it was on);
+    None: the appointment's own `playbook`, else the selection rules."""
+
+    appointment: AppointmentDetails
+    name: str | None = None
+    # Whose appointment it is: the workspace's own quiet hours replace the playbook's.
     workspace_id: str = DEFAULT_WORKSPACE_ID
 
 
@@ -194,15 +228,19 @@ class DeliveryRequest:
 
     idempotency_key: str
     step: str
-    template: Template  # serialised as its name, as when it was a plain string
+    template: str  # a template of the playbook (the experiment arm may swap it)
     channel: Channel
     recipient: Recipient
-    scheduled_for: datetime
+    scheduled_for: datetime  # when it goes out: the step's due time, or later if deferred
     appointment: AppointmentDetails  # its variant picks the copy (AppointmentDetails.variant)
     contact_no_show_total: int = 0
     reschedule_count: int = 0
     # Whose message it is: its ledger, brand, senders and provider accounts.
     workspace_id: str = DEFAULT_WORKSPACE_ID
+    # Whose copy to render: the pinned playbook's name and version. None (requests from
+    # before playbooks): the default playbook's first version, which is that copy.
+    playbook: PlaybookRef | None = None
+    content: tuple[ContentSelector, ...] = ()  # the step's content library selectors
 
 
 @dataclass(frozen=True)
@@ -213,6 +251,36 @@ class DeliveryResult:
     provider: str
     provider_message_id: str | None = None
     duplicate: bool = False  # the key had been handled before; nothing was sent this time
+
+
+@dataclass(frozen=True)
+class SendCheck:
+    """Argument of the check_send activity: may this step go out now?
+
+    Asked only for steps with stop conditions or under a frequency cap. `now` is the
+    workflow's time, the moment the step would go out."""
+
+    appointment: AppointmentDetails
+    step: str
+    key: str  # the step's key (its idempotency stem)
+    template: str
+    channel: Channel | None  # the step's lead channel, for the ledger row of a hold
+    due_at: datetime  # when the plan has it due (before any deferral)
+    now: datetime
+    stop_when: tuple[StopCondition, ...] = ()
+    replied: bool = False  # the workflow knows: the contact replied since the miss
+    frequency_cap: FrequencyCap | None = None
+    # Whose ledger to read and write: only the workspace's messages and appointments count.
+    workspace_id: str = DEFAULT_WORKSPACE_ID
+
+
+@dataclass(frozen=True)
+class SendClearance:
+    """What check_send decided: send (neither set), stop (the step is done, unsent) or
+    defer until a moment (the step stays pending)."""
+
+    stop: StopCondition | None = None
+    defer_until: datetime | None = None
 
 
 @dataclass(frozen=True)

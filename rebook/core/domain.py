@@ -58,6 +58,9 @@ class EventType(StrEnum):
     MISSED = "missed"
     RESCHEDULED = "rescheduled"
     CANCELLED = "cancelled"
+    # The contact wrote back (a reply to a message, an inbox answer). It changes no status:
+    # follow-ups that list `replied` in their stop_when are not sent after it.
+    REPLIED = "replied"
 
 
 class Recipient(StrEnum):
@@ -72,8 +75,13 @@ class CommunicationStatus(StrEnum):
     DELIVERED = "delivered"  # in-app: stored in the contact's inbox
     RETRYING = "retrying"  # transient provider failure; the activity will retry
     FAILED = "failed"  # permanent provider failure; not retried
-    SKIPPED = "skipped"  # contact opted out of the channel
+    # Not sent: the contact opted out of or cannot be reached on the channel, or a stop
+    # condition of the step held (stop_when: rebooked, replied, opted_out).
+    SKIPPED = "skipped"
     UNCONFIRMED = "unconfirmed"  # an attempt died mid-send; not resent to avoid duplicates
+    # Held back by the playbook's frequency cap; the step goes out once the cap allows
+    # (its own row, under the step's real idempotency key, records the send).
+    DEFERRED = "deferred"
 
     @property
     def is_success(self) -> bool:
@@ -81,4 +89,14 @@ class CommunicationStatus(StrEnum):
             CommunicationStatus.SENT,
             CommunicationStatus.RECORDED,
             CommunicationStatus.DELIVERED,
+        )
+
+    @property
+    def may_have_reached_the_recipient(self) -> bool:
+        """Sent, or possibly sent (in flight, being retried, in doubt): what a frequency
+        cap counts. Failed, skipped and deferred messages never went out."""
+        return self.is_success or self in (
+            CommunicationStatus.SENDING,
+            CommunicationStatus.RETRYING,
+            CommunicationStatus.UNCONFIRMED,
         )

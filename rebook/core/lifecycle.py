@@ -41,6 +41,11 @@ def apply_event(
     if _about_an_earlier_slot(state, event):
         return Decision(False, f"{event.type.value} refers to the slot before the last reschedule")
 
+    if event.type is EventType.REPLIED:
+        # Kept, not acted on: follow-ups whose stop_when lists `replied` check it when due.
+        state.replied_at = event.occurred_at or event.received_at
+        return Decision(True, "replied: follow-ups that stop on a reply stop")
+
     if event.type is EventType.ATTENDED:
         # Also accepted while following up a miss: platforms correct mistaken no-shows.
         state.status = AppointmentStatus.ATTENDED

@@ -52,9 +52,10 @@ class Segment(StrEnum):
 class StopCondition(StrEnum):
     """Facts that cancel a follow-up at send time (evaluated by `stop_reason`).
 
-    rebooked: the contact has booked again since the miss (this appointment was
-    rescheduled, which ends the missed phase anyway, or they booked a new one).
-    replied: the contact has written back since the miss.
+    rebooked: the contact has another appointment coming up (booked again since the miss,
+    or already booked): asking them to rebook would be wrong. A reschedule of this very
+    appointment ends the missed phase by itself.
+    replied: the contact has written back since the miss (a `replied` event).
     opted_out: the contact has opted out of any channel: a STOP anywhere means stop.
     """
 
@@ -195,6 +196,14 @@ class Policy:
 
 
 @dataclass(frozen=True)
+class PlaybookRef:
+    """Which copy renders a message: the templates stored with this name and version."""
+
+    name: str
+    version: int
+
+
+@dataclass(frozen=True)
 class Playbook:
     name: str
     version: int
@@ -202,6 +211,10 @@ class Playbook:
     timing: Timing = field(default_factory=Timing)
     policy: Policy = field(default_factory=Policy)
     default_locale: str = "en"
+
+    @property
+    def ref(self) -> PlaybookRef:
+        return PlaybookRef(self.name, self.version)
 
     def segment_for(self, contact_no_show_total: int) -> Segment:
         if contact_no_show_total >= self.policy.repeat_no_show_from:

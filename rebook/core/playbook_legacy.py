@@ -1,5 +1,4 @@
-"""The playbook that today's fixed sequence (rebook.sequence) runs, built from a
-FollowUpPolicy.
+"""The playbook the fixed sequence from before playbooks ran, built from a FollowUpPolicy.
 
 Workflows started before playbooks carry only a FollowUpPolicy in their input; planning
 them with `legacy_playbook(input.policy)` gives exactly the steps, times, keys, templates

@@ -1,11 +1,11 @@
 """The planner over a playbook: which steps an appointment has, when each is due, on which
-channels, given where the appointment is in its life.
+channels, given where the appointment is in its life; and the send-time rules (stop
+conditions, the frequency cap) as pure functions.
 
-Same contract as rebook.sequence.plan/pending (PlannedStep: step id, due time, key,
-template, channels, recipient), and for the playbook rebook.core.playbook_legacy builds
-from a FollowUpPolicy it plans exactly what rebook.sequence plans: the same step ids, due
-times and keys (idempotency keys and committed histories depend on them), templates and
-channel orders. Pure and deterministic (no clocks, no I/O): safe to call from workflows.
+For the playbook rebook.core.playbook_legacy builds from a FollowUpPolicy it plans what
+the fixed sequence before playbooks planned: the same step ids, due times and keys
+(idempotency keys and committed histories depend on them), templates and channel orders.
+Pure and deterministic (no clocks, no I/O): safe to call from workflows.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rebook.core.channels import (
     other_channel_order,
@@ -21,17 +20,20 @@ from rebook.core.channels import (
     same_family,
     short_message_channel,
 )
-from rebook.core.contracts import AppointmentDetails, SequenceState
+from rebook.core.contracts import AppointmentDetails, Progress, SequenceState
 from rebook.core.domain import AppointmentStatus, Channel, Recipient
 from rebook.core.playbook import (
     ChannelChoice,
     ContentSelector,
+    FrequencyCap,
     Playbook,
     PlaybookStep,
     QuietHours,
     StepAction,
     StopCondition,
 )
+from rebook.core.rules import zone_or_utc
+from rebook.core.shapes import same_fields
 
 # Step ids the planner uses for steps that send nothing; a playbook cannot reuse them.
 OUTCOME_DEADLINE = "outcome_deadline"
@@ -61,6 +63,9 @@ class PlannedStep:
     stop_when: tuple[StopCondition, ...] = ()
     # Reminders and anticipation steps are pointless once the appointment has started.
     skip_once_started: bool = False
+    # Sent because an event happened (booked, rescheduled, cancelled, limit exceeded): the
+    # contact is waiting for it, so the frequency cap never defers it (it still counts).
+    answers_event: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,10 +116,33 @@ def pending(
     *,
     quiet_hours: bool = True,
 ) -> list[PlannedStep]:
+    """The steps of the plan not done yet, by when they go out (a deferred step moves to
+    the moment the frequency cap frees; ties keep the plan's order)."""
     done = set(state.completed_steps)
-    return [
+    steps = [
         s for s in plan(playbook, appointment, state, quiet_hours=quiet_hours) if s.key not in done
     ]
+    return sorted(steps, key=lambda s: due_of(s, state))
+
+
+def due_of(step: PlannedStep, state: SequenceState) -> datetime:
+    """When the step goes out: its planned time, or later if the frequency cap deferred it."""
+    deferred = state.deferred.get(step.key)
+    return step.due_at if deferred is None else max(deferred, step.due_at)
+
+
+def progress_of(
+    appointment: AppointmentDetails, state: SequenceState, upcoming: Sequence[PlannedStep]
+) -> Progress:
+    """The appointment's Progress, given its pending steps (the first is next)."""
+    nxt = upcoming[0] if upcoming else None
+    return same_fields(
+        Progress,
+        state,
+        appointment_id=appointment.appointment_id,
+        next_step=nxt.step if nxt else None,
+        next_step_at=due_of(nxt, state) if nxt else None,
+    )
 
 
 def cancellation_notice(
@@ -124,17 +152,16 @@ def cancellation_notice(
     notice = playbook.phases.cancelled.notice
     if notice is None:
         return None
-    return _send(notice, appointment, now, step_key(notice.id, appointment.starts_at))
+    return _send(
+        notice, appointment, now, step_key(notice.id, appointment.starts_at), answers_event=True
+    )
 
 
 def outside_quiet_hours(moment: datetime, timezone_name: str, quiet: QuietHours | None) -> datetime:
     """moment, or the end of the contact's quiet hours when it falls inside them."""
     if quiet is None or quiet.start_minute == quiet.end_minute:
         return moment
-    try:
-        zone = ZoneInfo(timezone_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")  # the API validates timezones; this only guards old data
+    zone = zone_or_utc(timezone_name)
     local = moment.astimezone(zone)
     minute = local.hour * 60 + local.minute
     start, end = quiet.start_minute, quiet.end_minute
@@ -148,27 +175,34 @@ def outside_quiet_hours(moment: datetime, timezone_name: str, quiet: QuietHours 
     return morning.astimezone(UTC)
 
 
-def stop_reason(step: PlannedStep, facts: StopFacts) -> StopCondition | None:
-    """The first of the step's stop conditions that holds, or None: send it."""
+def replied_since_miss(state: SequenceState) -> bool:
+    """The fact `replied` of the stop conditions: a reply after the miss being followed up
+    (a reply to a reminder before the miss does not stop the follow-ups)."""
+    if state.replied_at is None:
+        return False
+    return state.missed_at is None or state.replied_at >= state.missed_at
+
+
+def stop_reason(stop_when: Iterable[StopCondition], facts: StopFacts) -> StopCondition | None:
+    """The first of a step's stop conditions that holds, or None: send it."""
     holds = {
         StopCondition.REBOOKED: facts.rebooked,
         StopCondition.REPLIED: facts.replied,
         StopCondition.OPTED_OUT: facts.opted_out,
     }
-    return next((c for c in step.stop_when if holds[c]), None)
+    return next((c for c in stop_when if holds[c]), None)
 
 
 def frequency_cap_defers_until(
-    playbook: Playbook, recent_sends: Iterable[datetime], now: datetime
+    cap: FrequencyCap | None, recent_sends: Iterable[datetime], now: datetime
 ) -> datetime | None:
-    """When a message to this contact may go out under the playbook's frequency cap.
+    """When a message to this contact may go out under a playbook's frequency cap.
 
     recent_sends: when the contact's earlier messages went out (any appointment of the
     workspace; older ones are ignored). None: send now. Otherwise the moment the oldest
     message inside the rolling window leaves it, which is when the step is retried: a
     capped step is deferred, never dropped.
     """
-    cap = playbook.policy.frequency_cap
     if cap is None:
         return None
     window = timedelta(seconds=cap.window_s)
@@ -193,12 +227,12 @@ def _scheduled_phase(
     if rescheduled and phases.rescheduled.confirmation is not None:
         confirmation = phases.rescheduled.confirmation
     if confirmation is not None:
-        steps.append(
-            _send(confirmation, appointment, state.armed_at, step_key(confirmation.id, starts_at))
-        )
+        key = step_key(confirmation.id, starts_at)
+        steps.append(_send(confirmation, appointment, state.armed_at, key, answers_event=True))
     alert = phases.rescheduled.host_alert
     if state.flagged and alert is not None:
-        steps.append(_send(alert, appointment, state.armed_at, step_key(alert.id, starts_at)))
+        key = step_key(alert.id, starts_at)
+        steps.append(_send(alert, appointment, state.armed_at, key, answers_event=True))
     before_start = list(phases.before.reminders)
     if rescheduled:
         before_start.extend(phases.rescheduled.steps)
@@ -276,6 +310,7 @@ def _send(
     previous_lead: Channel | None = None,
     *,
     skip_once_started: bool = False,
+    answers_event: bool = False,
 ) -> PlannedStep:
     return PlannedStep(
         step=step.id,
@@ -287,6 +322,7 @@ def _send(
         content=step.content,
         stop_when=step.stop_when,
         skip_once_started=skip_once_started,
+        answers_event=answers_event,
     )
 
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
-from rebook.core.contracts import NoShowRecord, Progress
+from rebook.core.brand import Brand
+from rebook.core.contracts import AppointmentDetails, DeliveryRequest, NoShowRecord, Progress
 from rebook.core.domain import Channel, CommunicationStatus
-from rebook.core.messages.brand import Brand
+from rebook.core.playbook import Playbook
 from rebook.core.records import CommunicationDraft, CommunicationRecord
 
 
@@ -33,6 +35,31 @@ class RenderedMessage:
     # version of it (WhatsApp templates); channels that send `body` ignore both.
     template: str | None = None
     template_variables: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class MessageText:
+    """The words of one message on its channel. subject is "" on SMS and WhatsApp (no
+    subject line) and the title in-app; html_body is set for email only."""
+
+    subject: str
+    body: str
+    html_body: str | None = None
+    # Values for a provider-side pre-approved version of the template (WhatsApp); None on
+    # other channels.
+    template_variables: Mapping[str, str] | None = None
+
+
+class RenderFailed(Exception):
+    """The message cannot be rendered (no copy for the channel, a template error): a
+    permanent failure of that channel, never a blank message."""
+
+
+class MessageRenderer(Protocol):
+    def render(self, request: DeliveryRequest, brand: Brand) -> MessageText:
+        """The copy of request.playbook for the request's template, channel and contact,
+        in the workspace's brand. Raises RenderFailed."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -117,3 +144,49 @@ class DeliveryProfile:
 
     brand: Brand
     senders: Mapping[Channel, ChannelSender]
+
+
+class MessageHistory(Protocol):
+    """What the send-time rules read from and write to the communications ledger."""
+
+    def sends_to_contact(self, contact_id: str, since: datetime, until: datetime) -> list[datetime]:
+        """When messages to the contact went out (or may have: in flight, in doubt), across
+        all their appointments, for times in (since, until]. Failed, skipped and deferred
+        attempts and messages to hosts do not count."""
+        ...
+
+    def opted_out_channels(self, contact_id: str) -> set[Channel]: ...
+
+    def record_hold(
+        self, draft: CommunicationDraft, status: CommunicationStatus, reason: str
+    ) -> None:
+        """Record a step that was not sent now: DEFERRED (frequency cap) or SKIPPED (a
+        stop condition), with the reason. Idempotent on draft.idempotency_key: the first
+        record is kept."""
+        ...
+
+
+class ContactBookings(Protocol):
+    """What the send-time rules read about the contact's other appointments."""
+
+    def has_upcoming_appointment(self, contact_id: str, other_than: str, after: datetime) -> bool:
+        """Whether the contact has another appointment, still scheduled, that starts after
+        `after` (the stop condition `rebooked`)."""
+        ...
+
+
+@dataclass(frozen=True)
+class PlaybookResolution:
+    playbook: Playbook
+    reason: str  # how it was chosen, for the log
+
+
+class PlaybookResolver(Protocol):
+    """Which playbook an appointment runs (rebook.playbooks.catalog.CatalogResolver)."""
+
+    def resolve(
+        self, appointment: AppointmentDetails, name: str | None = None
+    ) -> PlaybookResolution:
+        """The latest version of `name` (a reschedule keeps its playbook), else of the
+        playbook the appointment names, else of the one the selection rules choose."""
+        ...

@@ -1,4 +1,7 @@
-"""The steps of an appointment's sequence and the message templates they use.
+"""The step ids and template names of the default playbook (and of the runs from before
+playbooks, which ran the same sequence). Playbooks name their own steps and templates as
+plain strings; these are for code that refers to the default ones by name (the benchmark,
+tests). The workflow never branches on them: it goes by each step's action.
 
 Pure module: safe to import from workflows.
 """

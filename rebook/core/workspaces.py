@@ -3,17 +3,19 @@ workspace with its own appointments, contacts, messages, keys, brand, senders, c
 and limits, and nothing of one is visible to another.
 
 Pure module: the workflow carries the workspace id in its input, so this is importable from
-workflow code. The rules about slugs, colours and hours are defined here once; the HTTP
-models and the CLI apply them.
+workflow code. The rules about slugs and timezones are defined here once (colours: in
+rebook.core.brand); the HTTP models and the CLI apply them.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Final, NewType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from rebook.core.playbook import Playbook, QuietHours
 
 # A workspace id. Stores, services and activities take one as their scope; NewType makes a
 # plain string (an appointment or contact id, say) a type error where a scope belongs.
@@ -26,7 +28,6 @@ DEFAULT_WORKSPACE_ID: Final = WorkspaceId("default")
 DEFAULT_WORKSPACE_SLUG: Final = "default"
 
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
-_HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 
 
 def slug_problem(slug: str) -> str | None:
@@ -35,12 +36,6 @@ def slug_problem(slug: str) -> str | None:
     if _SLUG.fullmatch(slug):
         return None
     return "must be 1-64 lower-case letters, digits or inner hyphens, e.g. acme-clinic"
-
-
-def hex_colour_problem(value: str) -> str | None:
-    """Why `value` is not a CSS hex colour (#rgb or #rrggbb), or None. Colours are placed
-    into email markup, so anything else is refused rather than escaped."""
-    return None if _HEX_COLOUR.fullmatch(value) else "must be a hex colour like #2f6fed"
 
 
 def timezone_problem(name: str) -> str | None:
@@ -71,10 +66,12 @@ class WorkspaceSettings:
 
     brand_name: str | None = None
     brand_primary_color: str | None = None  # hex; header and call-to-action button
-    brand_accent_color: str | None = None  # hex; the band above the header and links
+    brand_accent_color: str | None = None  # hex; the band above the header
     brand_logo_url: str | None = None  # shown at the top of every email
     brand_footer: str | None = None  # footer of every email, e.g. the postal address
-    sender_name: str | None = None  # the From name of emails (default: the brand name)
+    # The From name of emails and the name SMS and WhatsApp start with (default: the
+    # brand name).
+    sender_name: str | None = None
     email_from_address: str | None = None  # SendGrid From address (a verified sender)
     twilio_sms_from: str | None = None  # E.164
     twilio_messaging_service_sid: str | None = None  # MG..., instead of a number
@@ -85,6 +82,20 @@ class WorkspaceSettings:
     rate_limit_read_per_minute: int | None = None
     sendgrid_configured: bool = False
     twilio_configured: bool = False
+
+
+def with_workspace_quiet_hours(playbook: Playbook, own: WorkspaceSettings) -> Playbook:
+    """The playbook with the workspace's quiet hours where it sets them (an hour it leaves
+    unset keeps the playbook's, or the product's when the playbook has none); equal start
+    and end hours turn quiet hours off. Until workspaces have playbooks of their own, this
+    is how a workspace keeps follow-ups out of its contacts' nights."""
+    if own.quiet_hours_start_h is None and own.quiet_hours_end_h is None:
+        return playbook
+    base = playbook.policy.quiet_hours or QuietHours()
+    start = base.start_minute if own.quiet_hours_start_h is None else own.quiet_hours_start_h * 60
+    end = base.end_minute if own.quiet_hours_end_h is None else own.quiet_hours_end_h * 60
+    quiet = None if start == end else QuietHours(start, end)
+    return replace(playbook, policy=replace(playbook.policy, quiet_hours=quiet))
 
 
 # The settings a workspace can change (the configured flags follow from its credentials).

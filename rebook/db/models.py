@@ -152,6 +152,7 @@ class Contact(Base):
     whatsapp: Mapped[str | None] = mapped_column(String(20))
     preferred_channel: Mapped[str | None] = mapped_column(String(16))
     timezone: Mapped[str] = mapped_column(String(64))
+    locale: Mapped[str | None] = mapped_column(String(35))  # BCP 47, picks the copy
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -211,6 +212,11 @@ class Appointment(Base):
     alternative_url: Mapped[str | None] = mapped_column(String(2000))
     experiment_name: Mapped[str | None] = mapped_column(String(100))
     experiment_variant: Mapped[str | None] = mapped_column(String(50))
+    location: Mapped[str | None] = mapped_column(String(500))
+    join_url: Mapped[str | None] = mapped_column(String(2000))
+    instructions: Mapped[str | None] = mapped_column(Text)
+    interest: Mapped[str | None] = mapped_column(String(500))
+    playbook: Mapped[str | None] = mapped_column(String(64))  # asked for by name
     # Mirror of the workflow's progress (written by an activity).
     status: Mapped[str] = mapped_column(String(16), default="scheduled", index=True)
     no_show_count: Mapped[int] = mapped_column(Integer, default=0)

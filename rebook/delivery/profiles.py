@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Final
 
+from rebook.core.brand import Brand
 from rebook.core.domain import Channel
-from rebook.core.messages.brand import Brand
 from rebook.core.ports import ChannelSender, DeliveryProfile
 from rebook.core.workspaces import WorkspaceId, WorkspaceSettings
 from rebook.credentials import CredentialCipher, decrypt_credentials
@@ -36,6 +36,8 @@ def brand_of(deployment: Brand, own: WorkspaceSettings) -> Brand:
         accent_color=own.brand_accent_color or deployment.accent_color,
         logo_url=own.brand_logo_url or deployment.logo_url,
         footer=own.brand_footer or deployment.footer,
+        postal_address=deployment.postal_address,
+        sender_name=own.sender_name or deployment.sender_name,
     )
 
 

@@ -3,28 +3,17 @@
 People act on the time they read, so every time is shown in the contact's own zone with
 the zone's abbreviation (e.g. "Tue 1 Dec 2026, 16:00 CET"), never as bare UTC. The
 abbreviation is the zone database's own (tzname), the same in every language, because
-CLDR has short names for only a few zones per locale.
+CLDR has short names for only a few zones per locale. An unknown zone name is UTC
+(rebook.core.rules.zone_or_utc); how late a message is about an appointment is
+rebook.core.rules.lateness.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_datetime, format_skeleton, format_time
 from babel.units import format_unit
-
-
-def zone_or_utc(name: str) -> tzinfo:
-    """The IANA zone called `name`, or UTC when it is unknown.
-
-    A bad timezone on a contact record must not stop a reminder from going out; showing
-    UTC (with its label) is still correct, only less convenient.
-    """
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC
 
 
 def babel_locale(tag: str) -> str:
@@ -64,14 +53,11 @@ def weekday(moment: datetime, zone: tzinfo, locale: str) -> str:
 
 
 def day_and_month(moment: datetime, zone: tzinfo, locale: str) -> str:
-    return format_date(in_zone(moment, zone), "d MMMM", locale=babel_locale(locale))
+    """The locale's own order and words: "December 1" (en), "1 December" (en-GB),
+    "1 de diciembre" (es), "1. Dezember" (de)."""
+    return format_skeleton("MMMMd", in_zone(moment, zone), locale=babel_locale(locale))
 
 
 def minutes(count: int, locale: str) -> str:
     """E.g. "30 minutes" (en), "30 minutos" (es)."""
     return format_unit(count, "duration-minute", length="long", locale=babel_locale(locale))
-
-
-def days_between(earlier: datetime, later: datetime, zone: tzinfo) -> int:
-    """Calendar days from `earlier` to `later` as the contact's wall calendar counts them."""
-    return (in_zone(later, zone).date() - in_zone(earlier, zone).date()).days

@@ -35,6 +35,7 @@ from rebook.core.playbook import (
     StopCondition,
     Timing,
 )
+from rebook.core.rules import DURATION_UNITS
 from rebook.playbooks.content import ContentItem, ContentLibrary
 from rebook.playbooks.templates import (
     DEFAULT_LAYOUTS,
@@ -56,13 +57,13 @@ from rebook.playbooks.templates import (
 
 # ---------------------------------------------------------------------------- field types
 
-_UNITS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 DURATION_PATTERN: Final = r"^\s*(\d+\s*[smhdw]\s*)+$"
 _DURATION_PART: Final = re.compile(r"(\d+)\s*([smhdw])")
 
 
 def parse_duration(value: object) -> int:
-    """Seconds of "1d 12h", "90m", "30s", "2w", or of a whole number of seconds."""
+    """Seconds of "1d 12h", "90m", "30s", "2w", or of a whole number of seconds (the
+    inverse of rebook.core.rules.format_duration)."""
     if isinstance(value, bool):
         raise PydanticCustomError("duration", "{value} is not a duration", {"value": value})
     if isinstance(value, int):
@@ -70,24 +71,12 @@ def parse_duration(value: object) -> int:
             raise PydanticCustomError("duration", "a duration cannot be negative", {})
         return value
     if isinstance(value, str) and re.match(DURATION_PATTERN, value):
-        return sum(int(n) * _UNITS[unit] for n, unit in _DURATION_PART.findall(value))
+        return sum(int(n) * DURATION_UNITS[unit] for n, unit in _DURATION_PART.findall(value))
     raise PydanticCustomError(
         "duration",
         '"{value}" is not a duration; write e.g. 30m, 4h, 1d or 1d 12h',
         {"value": value},
     )
-
-
-def format_duration(seconds: int) -> str:
-    """The shortest spelling parse_duration reads back: 90000 -> "1d 1h"."""
-    if seconds == 0:
-        return "0m"
-    parts = []
-    for unit in ("d", "h", "m", "s"):
-        count, seconds = divmod(seconds, _UNITS[unit])
-        if count:
-            parts.append(f"{count}{unit}")
-    return " ".join(parts)
 
 
 Duration = Annotated[

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from rebook.playbooks.content import EMPTY_LIBRARY, ContentLibrary
 from rebook.playbooks.document import ContentLibraryDoc, TemplateSetFileDoc, to_library
+from rebook.playbooks.selection import PlaybookSelection, SelectionDoc, to_selection
 from rebook.playbooks.validation import (
     LoadedPlaybook,
     PlaybookInvalid,
@@ -59,6 +60,31 @@ def load_content_library(path: str | Path) -> ContentLibrary:
         return to_library(ContentLibraryDoc.model_validate(data))
     except ValidationError as err:
         raise PlaybookInvalid([_locate(i, path, root, {}) for i in pydantic_issues(err)]) from None
+
+
+def load_selection(path: str | Path) -> PlaybookSelection:
+    """Read the selection rules file (rebook/playbooks/selection.py). Raises
+    PlaybookInvalid (which playbooks exist is the catalog's to check)."""
+    path = Path(path)
+    data, root = _read_yaml(path)
+    try:
+        return to_selection(SelectionDoc.model_validate(data))
+    except ValidationError as err:
+        raise PlaybookInvalid([_locate(i, path, root, {}) for i in pydantic_issues(err)]) from None
+
+
+def locale_files_of(path: str | Path) -> tuple[Path, ...]:
+    """The locale files a playbook file names, without validating anything: what a
+    catalog watches besides the file itself. Unreadable or odd files name none."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return ()
+    files = data.get("locale_files") if isinstance(data, dict) else None
+    if not isinstance(files, list):
+        return ()
+    return tuple((path.parent / str(name)).resolve() for name in files)
 
 
 # ---------------------------------------------------------------------------- internals

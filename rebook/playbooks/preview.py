@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from rebook.core.brand import Brand
 from rebook.core.contracts import AppointmentDetails, SequenceState
 from rebook.core.domain import AppointmentStatus, Channel
 from rebook.core.playbook import ContentSlot, PlaybookStep
@@ -19,13 +20,14 @@ from rebook.core.playbook_plan import (
     plan,
     possible_channels,
 )
+from rebook.core.rules import zone_or_utc
 from rebook.playbooks import dates
 from rebook.playbooks.content import EMPTY_LIBRARY, ContentChoice, ContentLibrary
 from rebook.playbooks.rendering import PlaybookRenderer, TemplateRenderError
 from rebook.playbooks.samples import sample_appointment, sample_extras, sample_links
 from rebook.playbooks.sms import SmsLength
 from rebook.playbooks.validation import SAMPLE_BRAND, LoadedPlaybook
-from rebook.playbooks.variables import AppointmentExtras, Brand, ContactLinks, RenderRequest
+from rebook.playbooks.variables import AppointmentExtras, ContactLinks, RenderRequest
 
 # How long before the appointment the preview books it: every reminder is then planned.
 DEFAULT_LEAD_TIME = timedelta(days=7)
@@ -192,7 +194,7 @@ class _Preview:
         return result
 
     def _step(self, planned: PlannedStep, state: SequenceState) -> StepPreview:
-        zone = dates.zone_or_utc(self.appointment.contact.timezone)
+        zone = zone_or_utc(self.appointment.contact.timezone)
         step = StepPreview(
             step=planned.step,
             template=planned.template,
@@ -254,7 +256,7 @@ class _Preview:
     def _render(
         self, planned: PlannedStep, channel: Channel, state: SequenceState, locale: str
     ) -> RenderPreview:
-        zone = dates.zone_or_utc(self.appointment.contact.timezone)
+        zone = zone_or_utc(self.appointment.contact.timezone)
         pattern = self.loaded.templates.locales[locale].strings.when_format
         position = planned.channels.index(channel) if channel in planned.channels else None
         preview = RenderPreview(

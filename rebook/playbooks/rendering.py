@@ -16,8 +16,10 @@ from typing import Any
 from jinja2 import TemplateError, TemplateSyntaxError
 from markupsafe import Markup
 
+from rebook.core.brand import Brand
 from rebook.core.domain import Channel
 from rebook.core.playbook import ContentSlot, Segment
+from rebook.core.rules import Lateness, lateness, zone_or_utc
 from rebook.playbooks import dates
 from rebook.playbooks.content import EMPTY_LIBRARY, ContentChoice, ContentLibrary, choose_content
 from rebook.playbooks.sms import SmsLength, sms_length
@@ -34,7 +36,6 @@ from rebook.playbooks.templates import (
     upper_first,
 )
 from rebook.playbooks.variables import (
-    Brand,
     RenderRequest,
     TemplateVariables,
     build_variables,
@@ -278,19 +279,20 @@ def _active_cases(p: _Prepared) -> tuple[Case, ...]:
 def _lateness(
     request: RenderRequest, variables: TemplateVariables, template_set: TemplateSet, path: str
 ) -> str:
-    zone = dates.zone_or_utc(request.appointment.contact.timezone)
-    days = dates.days_between(request.appointment.starts_at, request.scheduled_for, zone)
-    lateness = template_set.strings.lateness
+    zone = zone_or_utc(request.appointment.contact.timezone)
+    starts_at = dates.in_zone(request.appointment.starts_at, zone)
+    when = lateness(starts_at, dates.in_zone(request.scheduled_for, zone), zone)
+    phrases = template_set.strings.lateness
     locale = variables.locale
-    if days <= 0:
-        return render_text(lateness.today, {}, f"{path}.lateness.today")
-    if days == 1:
-        return render_text(lateness.yesterday, {}, f"{path}.lateness.yesterday")
-    if days < 7:
-        weekday = dates.weekday(request.appointment.starts_at, zone, locale)
-        return render_text(lateness.weekday, {"weekday": weekday}, f"{path}.lateness.weekday")
-    date = dates.day_and_month(request.appointment.starts_at, zone, locale)
-    return render_text(lateness.date, {"date": date}, f"{path}.lateness.date")
+    if when is Lateness.TODAY:
+        return render_text(phrases.today, {}, f"{path}.lateness.today")
+    if when is Lateness.YESTERDAY:
+        return render_text(phrases.yesterday, {}, f"{path}.lateness.yesterday")
+    if when is Lateness.WEEKDAY:
+        weekday = dates.weekday(starts_at, zone, locale)
+        return render_text(phrases.weekday, {"weekday": weekday}, f"{path}.lateness.weekday")
+    date = dates.day_and_month(starts_at, zone, locale)
+    return render_text(phrases.date, {"date": date}, f"{path}.lateness.date")
 
 
 def render_text(source: str, context: Mapping[str, Any], path: str) -> str:

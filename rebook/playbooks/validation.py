@@ -17,9 +17,11 @@ from typing import Any, Final
 from babel import Locale, UnknownLocaleError
 from pydantic import ValidationError
 
+from rebook.core.brand import Brand
 from rebook.core.domain import AppointmentKind, Channel, Recipient
 from rebook.core.playbook import ChannelChoice, ContentKind, Playbook, Segment
 from rebook.core.playbook_plan import RESERVED_STEP_IDS, possible_channels
+from rebook.core.rules import format_duration, zone_or_utc
 from rebook.playbooks import dates
 from rebook.playbooks.content import EMPTY_LIBRARY, ContentLibrary, best_match
 from rebook.playbooks.document import (
@@ -28,7 +30,6 @@ from rebook.playbooks.document import (
     StepDoc,
     StringsDoc,
     content_selectors,
-    format_duration,
     to_playbook,
     to_step,
     to_templates,
@@ -42,7 +43,7 @@ from rebook.playbooks.samples import (
     sample_send_times,
 )
 from rebook.playbooks.templates import PlaybookTemplates
-from rebook.playbooks.variables import Brand, RenderRequest
+from rebook.playbooks.variables import RenderRequest
 
 # Offsets beyond this are surely a typo (a "24d" reminder meant as "24h").
 MAX_OFFSET_S: Final = 365 * 86400
@@ -290,9 +291,7 @@ def _strings_issues(path: str, strings: StringsDoc, locale: str) -> Iterator[Pla
                     yield PlaybookIssue(f"{path}.{name}.{key.value}", "missing")
     if strings.when_format is not None:
         try:
-            dates.format_when(
-                SAMPLE_STARTS_AT, dates.zone_or_utc("UTC"), locale, strings.when_format
-            )
+            dates.format_when(SAMPLE_STARTS_AT, zone_or_utc("UTC"), locale, strings.when_format)
         except Exception as err:  # babel raises several types for a bad pattern
             yield PlaybookIssue(f"{path}.when_format", f"not a babel date pattern: {err}")
 

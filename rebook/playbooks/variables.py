@@ -9,9 +9,11 @@ appointment a message is about.
                  when_utc, date ("Tuesday, December 1, 2026"), time ("4:00 PM CET"),
                  weekday, duration ("30 minutes"), duration_minutes, location?,
                  join_url?, instructions?, reschedule_count, lateness ("earlier today",
-                 "yesterday", "on Tuesday", "on 3 March": when the appointment was, seen
+                 "yesterday", "on Tuesday", "on March 3": when the appointment was, seen
                  from the moment the message is sent)
-    brand        name, sender_name, accent_colour, logo_url?, footer?, postal_address?
+    brand        name, sender_name (the name when unset), primary_colour (header and
+                 button), accent_colour (the band above the header), logo_url? (http(s)
+                 only), footer?, postal_address?: the workspace's rebook.core.brand.Brand
     links        reschedule, self_service (the reschedule link when there is none),
                  content, alternative (the chosen content, see content.py), unsubscribe?,
                  join?
@@ -32,51 +34,44 @@ locale in the contact's zone.
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
+from rebook.core.brand import Brand
 from rebook.core.contracts import AppointmentDetails, DeliveryRequest
 from rebook.core.domain import Channel, Recipient
 from rebook.core.playbook import ContentSelector, Segment
+from rebook.core.rules import zone_or_utc
 from rebook.playbooks import dates
 from rebook.playbooks.content import ContentChoice
-from rebook.playbooks.templates import LocaleStrings, NotSet, clip
+from rebook.playbooks.templates import LocaleStrings, NotSet, clip, safe_url
 
 # Short channels have a hard length budget; user-supplied text is clipped to fit.
 SHORT_TOPIC_CHARS: Final = 48
 SHORT_NAME_CHARS: Final = 20
-_HEX_COLOUR: Final = re.compile(r"^#[0-9a-fA-F]{6}$")
-
-
-@dataclass(frozen=True)
-class Brand:
-    """How a workspace presents itself in messages."""
-
-    name: str
-    accent_colour: str = "#2f6fed"
-    logo_url: str | None = None
-    footer: str | None = None
-    postal_address: str | None = None  # marketing email law wants one in the footer
-    sender_name: str | None = None  # SMS/WhatsApp prefix; the name when unset
-
-    def __post_init__(self) -> None:
-        # The colour lands in a style attribute: anything but a hex colour could inject CSS.
-        if not _HEX_COLOUR.match(self.accent_colour):
-            raise ValueError(f"accent_colour must be #rrggbb, not {self.accent_colour!r}")
 
 
 @dataclass(frozen=True)
 class AppointmentExtras:
-    """What templates may show that AppointmentDetails does not carry yet; the
-    integration fills these from the appointment and contact records."""
+    """The optional details a message may show, as the renderer reads them: from the
+    appointment and its contact (`of`), or made up for samples and previews."""
 
     location: str | None = None
     join_url: str | None = None
     instructions: str | None = None  # pre-appointment instructions
     interest: str | None = None  # what the contact said they want; steers content choice
     contact_locale: str | None = None  # e.g. "es" or "pt-BR"; picks the template locale
+
+    @classmethod
+    def of(cls, appointment: AppointmentDetails) -> AppointmentExtras:
+        return cls(
+            location=appointment.location,
+            join_url=appointment.join_url,
+            instructions=appointment.instructions,
+            interest=appointment.interest,
+            contact_locale=appointment.contact.locale,
+        )
 
 
 @dataclass(frozen=True)
@@ -109,10 +104,12 @@ class RenderRequest:
         request: DeliveryRequest,
         *,
         repeat_no_show_from: int = 2,
-        content: tuple[ContentSelector, ...] = (),
+        content: tuple[ContentSelector, ...] | None = None,
         extras: AppointmentExtras | None = None,
         links: ContactLinks | None = None,
     ) -> RenderRequest:
+        """The message a workflow step asked for. content, extras and links default to
+        what the request and its appointment carry."""
         repeat = request.contact_no_show_total >= repeat_no_show_from
         return cls(
             template=request.template,
@@ -125,8 +122,8 @@ class RenderRequest:
             segment=Segment.REPEAT if repeat else Segment.FIRST,
             contact_no_show_total=request.contact_no_show_total,
             reschedule_count=request.reschedule_count,
-            content=content,
-            extras=extras or AppointmentExtras(),
+            content=request.content if content is None else content,
+            extras=extras or AppointmentExtras.of(request.appointment),
             links=links or ContactLinks(),
         )
 
@@ -173,6 +170,7 @@ class AppointmentVariables:
 class BrandVariables:
     name: str
     sender_name: str
+    primary_colour: str
     accent_colour: str
     logo_url: str | None
     footer: str | None
@@ -230,7 +228,7 @@ def build_variables(
     appointment = request.appointment
     contact = appointment.contact
     extras = request.extras
-    zone = dates.zone_or_utc(contact.timezone)
+    zone = zone_or_utc(contact.timezone)
     fallbacks = strings.fallbacks
     first_name = first_name_of(contact.name) or fallbacks.first_name
     topic = appointment.topic.strip() or fallbacks.topic
@@ -256,9 +254,7 @@ def build_variables(
             topic_short=clip(topic, SHORT_TOPIC_CHARS),
             interest=extras.interest or None,
             when=dates.format_when(starts_at, zone, locale, strings.when_format),
-            when_utc=dates.format_when(
-                starts_at, dates.zone_or_utc("UTC"), locale, strings.when_format
-            ),
+            when_utc=dates.format_when(starts_at, zone_or_utc("UTC"), locale, strings.when_format),
             date=dates.long_date(starts_at, zone, locale),
             time=dates.short_time(starts_at, zone, locale),
             weekday=dates.weekday(starts_at, zone, locale),
@@ -273,10 +269,12 @@ def build_variables(
         brand=BrandVariables(
             name=brand.name,
             sender_name=brand.sender_name or brand.name,
-            accent_colour=brand.accent_colour,
-            logo_url=brand.logo_url,
-            footer=brand.footer,
-            postal_address=brand.postal_address,
+            primary_colour=brand.primary_color,
+            accent_colour=brand.accent_color,
+            # A logo that is not plain http(s) is left out rather than shown broken.
+            logo_url=_safe_or_none(brand.logo_url),
+            footer=_text_or_none(brand.footer),
+            postal_address=_text_or_none(brand.postal_address),
         ),
         links=LinkVariables(
             reschedule=appointment.reschedule_url,
@@ -337,6 +335,14 @@ def _value(value: object, path: str) -> object:
             for f in dataclasses.fields(value)
         }
     return value
+
+
+def _safe_or_none(url: str | None) -> str | None:
+    return url if url and safe_url(url) != "#" else None
+
+
+def _text_or_none(text: str | None) -> str | None:
+    return text.strip() if text and text.strip() else None
 
 
 def first_name_of(full_name: str) -> str:

@@ -10,6 +10,7 @@ from rebook.core.contracts import AppointmentDetails, Progress
 from rebook.core.records import AppointmentRecord, CommunicationRecord
 from rebook.core.workspaces import Workspace
 from rebook.db.stores import AppointmentStore, CommunicationStore
+from rebook.playbooks.catalog import PlaybookCatalog
 from rebook.services.blocking import in_thread
 from rebook.services.errors import Conflict, InvalidField, NotFound
 from rebook.temporal.gateway import AppointmentWorkflows
@@ -39,11 +40,15 @@ class AppointmentService:
         appointments: AppointmentStore,
         communications: CommunicationStore,
         workflows: AppointmentWorkflows,
+        *,
+        playbooks: PlaybookCatalog | None = None,
     ) -> None:
+        """playbooks: where a playbook asked for by name must exist (None: not checked)."""
         self._workspace = workspace
         self._appointments = appointments
         self._communications = communications
         self._workflows = workflows
+        self._playbooks = playbooks
 
     @property
     def default_timezone(self) -> str:
@@ -58,11 +63,13 @@ class AppointmentService:
         Idempotent on appointment.external_id: the same request (fingerprint) again answers
         the stored appointment, and starts its workflow if an earlier attempt could not.
         appointment.appointment_id (and the experiment arm drawn for it) is used only when
-        the booking is new. Raises InvalidField when the contact cannot be reached as asked,
-        Conflict when the external_id was booked with another request, and Unavailable when
-        Temporal is down (the appointment is kept; a retry starts the workflow).
+        the booking is new. Raises InvalidField when the contact cannot be reached as asked
+        or the playbook asked for does not exist, Conflict when the external_id was booked
+        with another request, and Unavailable when Temporal is down (the appointment is
+        kept; a retry starts the workflow).
         """
         _check_reachable(appointment)
+        await self._check_playbook(appointment)
         record, created = await self._store_once(appointment, fingerprint)
         # The row is committed before Temporal is asked: if Temporal is down the client gets
         # a 503, and its retry (same body) finds the row and starts the workflow then.
@@ -85,6 +92,13 @@ class AppointmentService:
         """Every message of the appointment, oldest first. Raises NotFound."""
         await self._existing(appointment_id)
         return await in_thread(self._communications.for_appointment, appointment_id)
+
+    async def _check_playbook(self, appointment: AppointmentDetails) -> None:
+        name = appointment.playbook
+        if name is None or self._playbooks is None:
+            return
+        if await in_thread(self._playbooks.get, name) is None:
+            raise InvalidField(("body", "playbook"), f"unknown playbook {name!r}", name)
 
     async def _existing(self, appointment_id: str) -> AppointmentRecord:
         record = await in_thread(self._appointments.get, appointment_id)

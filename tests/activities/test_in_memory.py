@@ -11,17 +11,23 @@ from temporalio.testing import ActivityEnvironment
 from activities.messaging import (
     CHANNEL_UNAVAILABLE,
     PERMANENT_FAILURE,
+    RENDER_FAILED,
     TRANSIENT_FAILURE,
     MessagingActivities,
 )
 from activities.records import RecordActivities
+from rebook.core.brand import Brand
 from rebook.core.contracts import DeliveryRequest, NoShowRecord, Progress
 from rebook.core.domain import AppointmentStatus, Channel, CommunicationStatus
-from rebook.core.messages import Brand
-from rebook.core.ports import PermanentDeliveryError, TransientDeliveryError
+from rebook.core.ports import (
+    MessageText,
+    PermanentDeliveryError,
+    RenderFailed,
+    TransientDeliveryError,
+)
 from rebook.core.steps import Template
 from tests.support.factories import appointment
-from tests.support.messages import delivery
+from tests.support.messages import BRAND, delivery, renderer
 from tests.support.ports import (
     InMemoryAppointmentLedger,
     InMemoryCommunicationLedger,
@@ -41,7 +47,7 @@ def email() -> RecordingSender:
 
 @pytest.fixture
 def activities(ledger: InMemoryCommunicationLedger, email: RecordingSender) -> MessagingActivities:
-    return MessagingActivities(ledger, {Channel.EMAIL: email}, Brand("Acme"))
+    return MessagingActivities(ledger, {Channel.EMAIL: email}, renderer(), BRAND)
 
 
 def run(activities: MessagingActivities, request: DeliveryRequest):
@@ -109,6 +115,25 @@ def test_a_channel_without_a_sender_is_skipped(
 
     assert skipped.value.type == CHANNEL_UNAVAILABLE
     assert ledger.messages[request.idempotency_key].error == "no sender configured for sms"
+
+
+class CannotRender:
+    def render(self, request: DeliveryRequest, brand: Brand) -> MessageText:
+        raise RenderFailed(f"no copy of {request.template} for {request.channel.value}")
+
+
+def test_a_message_that_cannot_render_fails_that_channel_for_good(
+    ledger: InMemoryCommunicationLedger, email: RecordingSender
+) -> None:
+    activities = MessagingActivities(ledger, {Channel.EMAIL: email}, CannotRender(), BRAND)
+
+    with pytest.raises(ApplicationError) as failed:
+        run(activities, delivery(Template.REMINDER_24H))
+
+    # Not retried (the copy will not change): the workflow moves to the next channel.
+    assert (failed.value.type, failed.value.non_retryable) == (RENDER_FAILED, True)
+    assert "no copy of reminder_24h for email" in str(failed.value)
+    assert ledger.messages == {} and email.sent == []
 
 
 def test_no_shows_count_once_per_slot_and_progress_is_mirrored() -> None:

@@ -14,9 +14,9 @@ from activities.messaging import (
     TRANSIENT_FAILURE,
     MessagingActivities,
 )
+from rebook.core.brand import Brand
 from rebook.core.contracts import AppointmentDetails, DeliveryRequest
 from rebook.core.domain import BookedVia, Channel, CommunicationStatus, Recipient
-from rebook.core.messages import Brand
 from rebook.core.ports import ChannelSender
 from rebook.core.steps import Step, Template
 from rebook.core.workspaces import DEFAULT_WORKSPACE_ID
@@ -28,13 +28,13 @@ from rebook.delivery.sendgrid_email import SendGridEmailSender
 from rebook.delivery.twilio_messaging import TwilioSmsSender
 from tests.support.fakes import (
     SENDGRID_API_KEY,
+    SMS_FROM,
     TWILIO_ACCOUNT_SID,
     TWILIO_AUTH_TOKEN,
     FakeSendGrid,
     FakeTwilio,
 )
-
-SMS_FROM = "+15005550006"
+from tests.support.messages import renderer
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def activities(ledger, fake_sendgrid: FakeSendGrid, fake_twilio: FakeTwilio):
         Channel.WHATSAPP: OutboxSender(Channel.WHATSAPP),
         Channel.IN_APP: InAppSender(),
     }
-    return MessagingActivities(ledger, senders, Brand("Acme Clinic"))
+    return MessagingActivities(ledger, senders, renderer(), Brand("Acme Clinic"))
 
 
 def request_for(
@@ -71,7 +71,7 @@ def request_for(
     return DeliveryRequest(
         idempotency_key=f"{details.appointment_id}:{step.value}@{due.isoformat()}:{channel.value}",
         step=step.value,
-        template=template,
+        template=template.value,
         channel=channel,
         recipient=recipient,
         scheduled_for=due,
@@ -278,7 +278,7 @@ def test_whatsapp_follow_up_goes_as_the_mapped_pre_approved_template(
         content_sids={Template.NO_SHOW_FOLLOWUP.value: "HX" + "b" * 32},
         base_url=fake_twilio.base_url,
     )
-    activities = MessagingActivities(ledger, {Channel.WHATSAPP: sender}, Brand("Acme"))
+    activities = MessagingActivities(ledger, {Channel.WHATSAPP: sender}, renderer(), Brand("Acme"))
     details = replace(
         seeded_appointment,
         booked_via=BookedVia.WHATSAPP,

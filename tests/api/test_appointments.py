@@ -144,3 +144,64 @@ async def test_defaults_spelled_out_are_the_same_request(api_client: httpx.Async
 
     assert (first.status_code, second.status_code) == (201, 200)
     assert second.json()["id"] == first.json()["id"]
+
+
+async def test_playbook_details_are_stored_and_returned(
+    api_client: httpx.AsyncClient, sessions: sessionmaker[Session]
+) -> None:
+    details = {
+        "location": "Acme HQ, 5th floor",
+        "join_url": "https://meet.example.com/abc-defg",
+        "instructions": "Bring last quarter's numbers.",
+        "interest": "onboarding",
+        "playbook": "demo",
+    }
+    body = with_contact(appointment_body(**details), locale="es")
+
+    created = await api_client.post("/v1/appointments", json=body)
+    fetched = await api_client.get(f"/v1/appointments/{created.json()['id']}")
+
+    assert created.status_code == 201, created.text
+    for answer in (created.json(), fetched.json()):
+        assert {name: answer[name] for name in details} == details
+        assert answer["contact"]["locale"] == "es"
+    with sessions() as session:
+        contact = session.get(Contact, (DEFAULT_WORKSPACE_ID, body["contact"]["id"]))
+        assert contact is not None and contact.locale == "es"
+
+
+async def test_appointments_without_the_new_details_read_them_as_null(
+    api_client: httpx.AsyncClient,
+) -> None:
+    created = (await api_client.post("/v1/appointments", json=appointment_body())).json()
+    for name in ("location", "join_url", "instructions", "interest", "playbook"):
+        assert created[name] is None
+    assert created["contact"]["locale"] is None
+
+
+def test_a_booking_from_before_the_new_fields_keeps_its_fingerprint() -> None:
+    """A platform retrying a create it sent before these fields existed gets the booking
+    back, not a 409: their absence does not change the fingerprint."""
+    from api.schemas import AppointmentCreate
+
+    body = {
+        "external_id": "ext-fp",
+        "starts_at": "2030-01-01T10:00:00+01:00",
+        "duration_minutes": 30,
+        "kind": "demo",
+        "topic": "Cutting no-shows",
+        "reschedule_url": "https://book.example.com/r/ext-fp",
+        "booked_via": "web",
+        "contact": {
+            "id": "con_fp",
+            "name": "Ada Lovelace",
+            "email": "ada@example.com",
+            "timezone": "Europe/London",
+        },
+        "host": {"id": "host_fp", "name": "Grace Hopper"},
+    }
+    # Computed by the code before playbooks, for this very body.
+    before = "3b52ce8619927803b05d0dae30c1b08145804ec68f48aed86aa22cfa5aa2a10c"
+    assert AppointmentCreate.model_validate(body).fingerprint() == before
+    with_location = {**body, "location": "Room 4"}
+    assert AppointmentCreate.model_validate(with_location).fingerprint() != before

@@ -95,6 +95,25 @@ async def test_event_is_accepted_and_signalled(
     assert await _signal_count(temporal_client, created["workflow_id"]) == 1
 
 
+async def test_a_reply_is_accepted_and_signalled(
+    api_client: httpx.AsyncClient,
+    temporal_client: Client,
+    sessions: sessionmaker[Session],
+) -> None:
+    """The inbound side (replies by SMS, WhatsApp or email) reports `replied`; follow-ups
+    that stop when the contact replied then stay unsent."""
+    created = await _create(api_client)
+
+    response = await api_client.post(
+        f"/v1/appointments/{created['id']}/events", json={"type": "replied", "event_id": "r-1"}
+    )
+
+    assert response.status_code == 202, response.text
+    assert response.json()["type"] == "replied"
+    assert _stored_events(sessions, created["id"]) == ["r-1"]
+    assert await _signal_count(temporal_client, created["workflow_id"]) == 1
+
+
 async def test_same_event_id_twice_is_stored_once(
     api_client: httpx.AsyncClient, sessions: sessionmaker[Session]
 ) -> None:

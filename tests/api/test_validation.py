@@ -100,6 +100,22 @@ BAD_APPOINTMENTS: list[tuple[str, dict[str, Any], list[Any]]] = [
         appointment_body(experiment={"name": "subject-line", "variants": ["a", " "]}),
         ["body", "experiment", "variants"],
     ),
+    (
+        "unknown locale",
+        with_contact(appointment_body(), locale="xx-YY"),
+        ["body", "contact", "locale"],
+    ),
+    (
+        "locale that is not a tag",
+        with_contact(appointment_body(), locale="Spanish!"),
+        ["body", "contact", "locale"],
+    ),
+    ("non-http join_url", appointment_body(join_url="zoom:123"), ["body", "join_url"]),
+    ("oversized location", appointment_body(location="x" * 501), ["body", "location"]),
+    ("blank instructions", appointment_body(instructions=""), ["body", "instructions"]),
+    ("oversized interest", appointment_body(interest="x" * 501), ["body", "interest"]),
+    ("playbook name with spaces", appointment_body(playbook="My Playbook"), ["body", "playbook"]),
+    ("unknown playbook", appointment_body(playbook="no_such_playbook"), ["body", "playbook"]),
 ]
 
 
@@ -218,3 +234,10 @@ def test_openapi_is_served(sync_api_client: TestClient) -> None:
     schema = sync_api_client.get("/openapi.json").json()
     assert "/v1/appointments" in schema["paths"]
     assert "/v1/appointments/{appointment_id}/events" in schema["paths"]
+
+
+def test_unknown_playbook_says_which(sync_api_client: TestClient) -> None:
+    response = sync_api_client.post("/v1/appointments", json=appointment_body(playbook="demos"))
+    [error] = response.json()["detail"]
+    assert (error["loc"], error["input"]) == (["body", "playbook"], "demos")
+    assert error["msg"] == "unknown playbook 'demos'"

@@ -127,3 +127,18 @@ async def test_a_workspace_booking_is_followed_up_in_its_workspace_and_brand(
     assert detail.json()["status"] == "missed" and detail.json()["progress_source"] == "workflow"
     other = bearer(issue_key(sessions, add_workspace(sessions, "bravo").id))
     assert (await api_client.get(f"{path}/communications", headers=other)).status_code == 404
+
+
+async def test_the_confirmation_shows_the_details_in_the_contacts_language(
+    api_client: httpx.AsyncClient,
+) -> None:
+    body = appointment_body(location="Calle Mayor 1, Madrid", join_url="https://meet.example.com/x")
+    body["contact"]["locale"] = "es"
+    created = await _create(api_client, **{k: v for k, v in body.items() if k != "external_id"})
+    path = f"/v1/appointments/{created['id']}/communications"
+
+    [confirmation] = await _eventually(lambda: _json(api_client, path), bool)
+
+    assert confirmation["subject"].startswith("Confirmado")
+    assert "Dónde: Calle Mayor 1, Madrid" in confirmation["body"]
+    assert "https://meet.example.com/x" in confirmation["body"]

@@ -106,3 +106,17 @@ def test_report_about_the_slot_before_a_reschedule_is_stale():
 def test_rescheduled_without_new_time_is_ignored():
     state = fresh()
     assert not apply_event(state, event(EventType.RESCHEDULED), POLICY, T0).accepted
+
+
+def test_a_reply_is_kept_without_changing_the_status():
+    state = fresh()
+    apply_event(state, event(EventType.MISSED), POLICY, T0)
+    reply = event(EventType.REPLIED, at=T0 + timedelta(hours=2))
+    decision = apply_event(state, reply, POLICY, T0 + timedelta(hours=2))
+    assert decision.accepted and not decision.rearm and not decision.record_no_show
+    assert state.status is AppointmentStatus.MISSED
+    assert state.replied_at == T0 + timedelta(hours=2)
+    # When it happened, per the platform, wins over when it arrived.
+    late = event(EventType.REPLIED, at=T0 + timedelta(hours=5), occurred_at=T0 + timedelta(hours=3))
+    apply_event(state, late, POLICY, T0 + timedelta(hours=5))
+    assert state.replied_at == T0 + timedelta(hours=3)

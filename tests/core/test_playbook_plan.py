@@ -18,7 +18,6 @@ from rebook.core.playbook import (
     Phases,
     Playbook,
     PlaybookStep,
-    Policy,
     QuietHours,
     RescheduledPhase,
     Segment,
@@ -28,10 +27,15 @@ from rebook.core.playbook import (
 from rebook.core.playbook_legacy import legacy_playbook
 from rebook.core.playbook_plan import (
     StopFacts,
+    cancellation_notice,
+    due_of,
     frequency_cap_defers_until,
     outside_quiet_hours,
+    pending,
     plan,
     possible_channels,
+    progress_of,
+    replied_since_miss,
     stop_reason,
 )
 from tests.playbooks.support import shipped
@@ -184,17 +188,63 @@ def test_stop_conditions(facts: StopFacts, reason: StopCondition | None) -> None
     )
     details = appointment()
     nudge = plan(playbook, details, missed_state(details))[0]
-    assert stop_reason(nudge, facts) == reason
+    assert stop_reason(nudge.stop_when, facts) == reason
 
 
 def test_frequency_cap_defers_rather_than_drops() -> None:
-    capped = replace(BASE, policy=Policy(frequency_cap=FrequencyCap(2, 86400)))
+    cap = FrequencyCap(2, 86400)
     now = T0
     sent = [now - timedelta(hours=20), now - timedelta(hours=3), now - timedelta(days=2)]
     # Two inside the rolling day: wait until the older of them leaves the window.
-    assert frequency_cap_defers_until(capped, sent, now) == now + timedelta(hours=4)
-    assert frequency_cap_defers_until(capped, sent[1:], now) is None
-    assert frequency_cap_defers_until(BASE, sent * 10, now) is None
+    assert frequency_cap_defers_until(cap, sent, now) == now + timedelta(hours=4)
+    assert frequency_cap_defers_until(cap, sent[1:], now) is None
+    assert frequency_cap_defers_until(None, sent * 10, now) is None
+
+
+def test_a_deferred_step_moves_back_in_the_pending_order_and_in_progress() -> None:
+    details = appointment()
+    state = state_for(details)
+    [confirmation, reminder_24h, reminder_1h, _deadline] = pending(BASE, details, state)
+    # The 24 h reminder held until after the 1 h one is due.
+    state.deferred[reminder_24h.key] = reminder_1h.due_at + timedelta(minutes=5)
+    state.completed_steps.append(confirmation.key)
+    upcoming = pending(BASE, details, state)
+    assert [s.step for s in upcoming[:2]] == ["reminder_1h", "reminder_24h"]
+    assert due_of(upcoming[1], state) == reminder_1h.due_at + timedelta(minutes=5)
+    assert upcoming[1].due_at == reminder_24h.due_at  # the plan itself is unchanged
+    state.completed_steps.append(reminder_1h.key)
+    progress = progress_of(details, state, pending(BASE, details, state))
+    assert (progress.next_step, progress.next_step_at) == (
+        "reminder_24h",
+        state.deferred[reminder_24h.key],
+    )
+
+
+def test_steps_that_answer_an_event_are_marked() -> None:
+    details = appointment()
+    flagged = state_for(details, flagged=True, reschedule_count=4)
+    answers = {s.step: s.answers_event for s in plan(BASE, details, flagged)}
+    assert answers == {
+        "confirmation": True,
+        "host_reschedule_alert": True,
+        "reminder_24h": False,
+        "reminder_1h": False,
+        "outcome_deadline": False,
+    }
+    notice = cancellation_notice(BASE, details, T0)
+    assert notice is not None and notice.answers_event
+    missed = plan(BASE, details, missed_state(details))
+    assert not any(s.answers_event for s in missed)
+
+
+def test_replied_counts_only_after_the_miss() -> None:
+    details = appointment()
+    state = missed_state(details)
+    assert not replied_since_miss(state)
+    state.replied_at = details.starts_at - timedelta(hours=1)  # answered a reminder
+    assert not replied_since_miss(state)
+    state.replied_at = details.starts_at + timedelta(minutes=5)
+    assert replied_since_miss(state)
 
 
 @pytest.mark.parametrize("name", ["default", "demo", "whatsapp_first"])

@@ -36,7 +36,7 @@ from tests.support.fakes import (
     FakeSendGrid,
     FakeTwilio,
 )
-from tests.support.messages import delivery, rendered
+from tests.support.messages import delivery, rendered, shipped_catalog
 from tests.support.rows import save_appointment
 from tests.support.workspaces import add_workspace
 from worker import activities_on
@@ -202,7 +202,7 @@ def test_the_worker_renders_and_records_each_message_in_its_workspace(
     _configure(sessions, acme.id, brand_name="Acme Dental", brand_footer="1 Main St")
     details = appointment(appointment_id="apt_acme")
     save_appointment(sessions, details, acme.id)
-    activities: WorkspaceActivities = activities_on(sessions, profiles)
+    activities: WorkspaceActivities = activities_on(sessions, profiles, shipped_catalog())
     request = delivery(Template.BOOKING_CONFIRMATION, Channel.EMAIL, details, workspace_id=acme.id)
 
     result = ActivityEnvironment().run(activities.deliver_message, request)

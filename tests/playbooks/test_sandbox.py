@@ -72,8 +72,8 @@ def test_an_escape_attempt_fails_validation() -> None:
 
 
 def test_html_autoescapes_values_but_not_the_copy() -> None:
+    from rebook.core.brand import Brand
     from rebook.playbooks.rendering import PlaybookRenderer
-    from rebook.playbooks.variables import Brand
 
     appointment = sample_appointment()
     hostile = appointment.__class__(

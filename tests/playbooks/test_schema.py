@@ -16,6 +16,7 @@ from tests.playbooks.support import DEFAULTS
     [
         (schema.PLAYBOOK_SCHEMA, schema.playbook_schema),
         (schema.TEMPLATE_SET_SCHEMA, schema.template_set_schema),
+        (schema.SELECTION_SCHEMA, schema.selection_schema),
     ],
 )
 def test_committed_schema_is_current(path, build) -> None:
@@ -35,6 +36,9 @@ def test_schema_describes_the_document() -> None:
 def test_shipped_files_name_their_schema() -> None:
     for path in DEFAULTS.glob("*.yaml"):
         if path.name.startswith("content_library"):
+            continue
+        if path.name == "selection.yaml":
+            assert "$schema=../selection.schema.json" in path.read_text(encoding="utf-8")
             continue
         assert "$schema=../playbook.schema.json" in path.read_text(encoding="utf-8"), path
     for path in (DEFAULTS / "templates").glob("*.yaml"):

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from rebook.playbooks.document import format_duration, parse_duration
+from rebook.core.rules import format_duration
+from rebook.playbooks.document import parse_duration
 from rebook.playbooks.loading import canonical_document, load_playbook
 from rebook.playbooks.validation import PlaybookInvalid, validate_playbook
 from tests.playbooks.support import shipped

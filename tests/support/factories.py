@@ -11,6 +11,7 @@ from rebook.core.contracts import (
     AppointmentEvent,
     ContactDetails,
     HostDetails,
+    SendCheck,
     SequenceState,
 )
 from rebook.core.domain import AppointmentKind, AppointmentStatus, BookedVia, Channel, EventType
@@ -44,6 +45,21 @@ def appointment(**changes: Any) -> AppointmentDetails:
         booked_via=BookedVia.WEB,
         contact=contact(),
         host=HostDetails(id="host_1", name="Grace Hopper", email="grace@example.com"),
+    )
+    return replace(base, **changes)
+
+
+def send_check(details: AppointmentDetails, due_at: datetime, **changes: Any) -> SendCheck:
+    """The send-time check of the appointment's no-show nudge on SMS, due and asked at
+    `due_at`; each test adds the stop conditions or cap it tests (or a later `now`)."""
+    base = SendCheck(
+        appointment=details,
+        step="no_show_nudge",
+        key=f"no_show_nudge@{due_at.isoformat()}",
+        template="no_show_nudge",
+        channel=Channel.SMS,
+        due_at=due_at,
+        now=due_at,
     )
     return replace(base, **changes)
 

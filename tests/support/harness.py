@@ -9,8 +9,9 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -19,33 +20,41 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from activities.workspaces import WorkspaceActivities
+from rebook.core.brand import Brand
 from rebook.core.contracts import (
     AppointmentDetails,
     AppointmentEvent,
     AppointmentWorkflowInput,
-    FollowUpPolicy,
     Progress,
 )
 from rebook.core.domain import Channel, EventType
-from rebook.core.messages import Brand
 from rebook.core.names import EVENT_SIGNAL, PROGRESS_QUERY
+from rebook.core.playbook import Playbook
 from rebook.core.ports import ChannelSender, DeliveryProfile
 from rebook.core.records import CommunicationRecord
 from rebook.core.workspaces import DEFAULT_WORKSPACE_ID, WorkspaceId
 from rebook.db.stores import CommunicationStore
 from rebook.delivery.in_app import InAppSender
 from rebook.delivery.outbox import OutboxSender
+from rebook.playbooks.catalog import PlaybookCatalog
 from tests.support.factories import appointment
+from tests.support.messages import shipped_catalog
 from tests.support.rows import save_appointment
 from worker import activities_on, build_worker
 from workflows.appointment import AppointmentWorkflow
 
 HISTORIES_DIR = Path(__file__).resolve().parents[1] / "workflows" / "histories"
 
-# The time-skipping server's clock is shared by the whole session and ends up at any hour,
-# so scenarios that assert exact follow-up times switch quiet hours off; the quiet-hours
-# test turns them on with a timezone it chooses.
-WITHOUT_QUIET_HOURS = FollowUpPolicy(quiet_hours_start_h=0, quiet_hours_end_h=0)
+
+@cache
+def default_without_quiet_hours() -> Playbook:
+    """The shipped default playbook without quiet hours. The time-skipping server's clock is
+    shared by the whole session and ends up at any hour, so scenarios that assert exact
+    follow-up times pin this one; the quiet-hours test lets the catalog resolve the real
+    default with a timezone it chooses."""
+    loaded = shipped_catalog().get("default")
+    assert loaded is not None
+    return replace(loaded.playbook, policy=replace(loaded.playbook.policy, quiet_hours=None))
 
 
 @dataclass
@@ -53,13 +62,14 @@ class Harness:
     env: WorkflowEnvironment
     sessions: sessionmaker[Session]
     senders: Mapping[Channel, ChannelSender]
+    catalog: PlaybookCatalog = field(default_factory=shipped_catalog)
     task_queue: str = field(default_factory=lambda: f"tq-{uuid.uuid4().hex[:8]}")
 
     def activities(self) -> WorkspaceActivities:
         # Every workspace renders and sends alike here; tests of per-workspace brands and
         # accounts use the worker's DeliveryProfiles instead.
         profile = DeliveryProfile(Brand("Rebook"), self.senders)
-        return activities_on(self.sessions, lambda _workspace_id: profile)
+        return activities_on(self.sessions, lambda _workspace_id: profile, self.catalog)
 
     def worker(self, executor: ThreadPoolExecutor) -> Any:
         return build_worker(self.env.client, self.task_queue, self.activities(), executor, 8)
@@ -85,18 +95,21 @@ class Harness:
     async def start(
         self,
         details: AppointmentDetails,
-        policy: FollowUpPolicy | None = None,
+        playbook: Playbook | None = None,
+        *,
+        resolve: bool = False,
         workspace_id: WorkspaceId = DEFAULT_WORKSPACE_ID,
     ) -> WorkflowHandle[Any, Any]:
         """Book the appointment in the workspace and start its workflow under the id the
-        store gave it, as the API does."""
+        store gave it, as the API does, with `playbook` pinned in its input (default: the
+        default playbook without quiet hours); resolve=True pins none, so the workflow
+        resolves it through the catalog, as the API's starts do."""
         record = save_appointment(self.sessions, details, workspace_id)
+        pinned = None if resolve else (playbook or default_without_quiet_hours())
         return await self.env.client.start_workflow(
             AppointmentWorkflow.run,
             AppointmentWorkflowInput(
-                appointment=details,
-                policy=policy or WITHOUT_QUIET_HOURS,
-                workspace_id=workspace_id,
+                appointment=details, playbook=pinned, workspace_id=workspace_id
             ),
             id=record.workflow_id,
             task_queue=self.task_queue,

@@ -1,22 +1,46 @@
 """Builders for a message at both ends of rendering: the DeliveryRequest a workflow step
 sends to the activity (for message and activity tests), and the RenderedMessage a sender
-receives (for sender tests). Valid by default; each test changes only what it tests."""
+receives (for sender tests). Valid by default; each test changes only what it tests. And
+the shipped playbooks and the renderer the activity uses, built once per test session."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import cache
 from typing import Any
 
+from rebook.core.brand import Brand
 from rebook.core.contracts import AppointmentDetails, DeliveryRequest, ExperimentAssignment
 from rebook.core.domain import Channel, Recipient
-from rebook.core.messages import Brand
-from rebook.core.ports import RenderedMessage
+from rebook.core.ports import MessageText, RenderedMessage
 from rebook.core.steps import Template
+from rebook.playbooks.disk_catalog import DiskPlaybookCatalog
+from rebook.playbooks.message_renderer import CatalogMessageRenderer
 from tests.support.factories import appointment
 
 BRAND = Brand("Acme")
 
 HOST_TEMPLATES = frozenset({Template.HOST_RESCHEDULE_ALERT})
+
+
+@cache
+def shipped_catalog() -> DiskPlaybookCatalog:
+    """The shipped playbooks (loaded once: validating them renders every template)."""
+    catalog = DiskPlaybookCatalog.with_defaults()
+    catalog.load()
+    return catalog
+
+
+@cache
+def renderer() -> CatalogMessageRenderer:
+    """What deliver_message renders with, over the shipped playbooks."""
+    return CatalogMessageRenderer(shipped_catalog())
+
+
+def render(request: DeliveryRequest, brand: Brand = BRAND) -> MessageText:
+    """The message as deliver_message renders it in `brand` (the default playbook's copy
+    unless the request names another playbook)."""
+    return renderer().render(request, brand)
 
 
 def delivery(
@@ -33,7 +57,7 @@ def delivery(
     base = DeliveryRequest(
         idempotency_key="key-1",
         step=str(template),
-        template=template,
+        template=template.value,
         channel=channel,
         recipient=Recipient.HOST if template in HOST_TEMPLATES else Recipient.CONTACT,
         scheduled_for=details.starts_at,

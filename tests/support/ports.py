@@ -10,8 +10,8 @@ import itertools
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 
-from rebook.core.contracts import NoShowRecord, Progress
-from rebook.core.domain import Channel, CommunicationStatus
+from rebook.core.contracts import AppointmentDetails, NoShowRecord, Progress
+from rebook.core.domain import AppointmentStatus, Channel, CommunicationStatus, Recipient
 from rebook.core.ports import (
     Claim,
     PermanentDeliveryError,
@@ -35,18 +35,7 @@ class InMemoryCommunicationLedger:
     def claim(self, draft: CommunicationDraft) -> Claim:
         existing = self.messages.get(draft.idempotency_key)
         if existing is None:
-            record = CommunicationRecord(
-                **asdict(draft),
-                id=f"com_{next(self._ids)}",
-                status=CommunicationStatus.SENDING,
-                provider=None,
-                provider_message_id=None,
-                error=None,
-                attempts=1,
-                sent_at=None,
-                read_at=None,
-                created_at=T_RECORDED,
-            )
+            record = self._new(draft, CommunicationStatus.SENDING, error=None, attempts=1)
             return Claim(self._save(record), must_send=True)
         if existing.status is CommunicationStatus.RETRYING:
             retried = replace(
@@ -85,6 +74,46 @@ class InMemoryCommunicationLedger:
     def record_opt_out(self, contact_id: str, channel: Channel, reason: str) -> None:
         self.opt_outs.setdefault((contact_id, channel), reason)
 
+    # MessageHistory (the send-time rules)
+
+    def sends_to_contact(self, contact_id: str, since: datetime, until: datetime) -> list[datetime]:
+        return sorted(
+            r.scheduled_for
+            for r in self.messages.values()
+            if r.contact_id == contact_id
+            and r.recipient is Recipient.CONTACT
+            and r.status.may_have_reached_the_recipient
+            and since < r.scheduled_for <= until
+        )
+
+    def record_hold(
+        self, draft: CommunicationDraft, status: CommunicationStatus, reason: str
+    ) -> None:
+        assert status in (CommunicationStatus.DEFERRED, CommunicationStatus.SKIPPED), status
+        if draft.idempotency_key not in self.messages:
+            self._save(self._new(draft, status, error=reason, attempts=0))
+
+    def _new(
+        self,
+        draft: CommunicationDraft,
+        status: CommunicationStatus,
+        *,
+        error: str | None,
+        attempts: int,
+    ) -> CommunicationRecord:
+        return CommunicationRecord(
+            **asdict(draft),
+            id=f"com_{next(self._ids)}",
+            status=status,
+            provider=None,
+            provider_message_id=None,
+            error=error,
+            attempts=attempts,
+            sent_at=None,
+            read_at=None,
+            created_at=T_RECORDED,
+        )
+
     def _by_id(self, communication_id: str) -> CommunicationRecord:
         [record] = [r for r in self.messages.values() if r.id == communication_id]
         return record
@@ -110,6 +139,29 @@ class InMemoryAppointmentLedger:
         if progress.appointment_id not in self.appointment_ids:
             raise LookupError(progress.appointment_id)
         self.progress[progress.appointment_id] = progress
+
+
+@dataclass
+class InMemoryBookings:
+    """ContactBookings over a list of appointments and their statuses."""
+
+    appointments: dict[str, tuple[AppointmentDetails, AppointmentStatus]] = field(
+        default_factory=dict
+    )
+
+    def book(
+        self, details: AppointmentDetails, status: AppointmentStatus = AppointmentStatus.SCHEDULED
+    ) -> None:
+        self.appointments[details.appointment_id] = (details, status)
+
+    def has_upcoming_appointment(self, contact_id: str, other_than: str, after: datetime) -> bool:
+        return any(
+            details.contact.id == contact_id
+            and details.appointment_id != other_than
+            and status is AppointmentStatus.SCHEDULED
+            and details.starts_at > after
+            for details, status in self.appointments.values()
+        )
 
 
 @dataclass

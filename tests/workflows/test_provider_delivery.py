@@ -12,14 +12,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
 from rebook.core.domain import EventType
-from rebook.delivery.registry import build_senders, sender_config
-from rebook.settings import Settings
 from tests.support.fakes import (
-    SENDGRID_API_KEY,
-    TWILIO_ACCOUNT_SID,
-    TWILIO_AUTH_TOKEN,
     FakeSendGrid,
     FakeTwilio,
+    provider_senders,
 )
 from tests.support.harness import Harness, running
 
@@ -31,18 +27,8 @@ async def provider_harness(
     fake_sendgrid: FakeSendGrid,
     fake_twilio: FakeTwilio,
 ) -> AsyncIterator[Harness]:
-    settings = Settings(
-        sendgrid_api_key=SENDGRID_API_KEY,
-        sendgrid_host=fake_sendgrid.base_url,
-        twilio_account_sid=TWILIO_ACCOUNT_SID,
-        twilio_auth_token=TWILIO_AUTH_TOKEN,
-        twilio_base_url=fake_twilio.base_url,
-        twilio_sms_from="+15005550006",
-        twilio_whatsapp_from="+15005550007",
-    )
-    async with running(
-        Harness(time_skipping_env, sessions, build_senders(sender_config(settings)))
-    ) as h:
+    senders = provider_senders(fake_sendgrid, fake_twilio)
+    async with running(Harness(time_skipping_env, sessions, senders)) as h:
         yield h
 
 

@@ -1,5 +1,7 @@
 """Appointment timelines on the time-skipping Temporal server, with the real activities,
-a real SQLite ledger and the embedded outbox."""
+a real SQLite ledger and the embedded outbox, on the default playbook (pinned without quiet
+hours unless a test says otherwise). Their committed histories are the `pb-` files in
+histories/; the others were recorded before playbooks and must keep replaying."""
 
 from __future__ import annotations
 
@@ -8,12 +10,12 @@ from datetime import timedelta
 
 from temporalio.client import WorkflowExecutionStatus
 
-from rebook.core.contracts import FollowUpPolicy, Progress
+from rebook.core.contracts import Progress
 from rebook.core.domain import AppointmentStatus, BookedVia, EventType
 from rebook.core.names import PROGRESS_QUERY
 from rebook.core.search_attributes import APPOINTMENT_STATUS, NO_SHOW_COUNT, RESCHEDULE_COUNT
 from tests.support.factories import contact
-from tests.support.harness import WITHOUT_QUIET_HOURS, Harness
+from tests.support.harness import Harness, default_without_quiet_hours
 
 
 async def test_confirmation_then_email_24h_and_sms_1h_before(harness: Harness) -> None:
@@ -49,7 +51,7 @@ async def test_confirmation_then_email_24h_and_sms_1h_before(harness: Harness) -
         flagged=False,
     )
     assert len(harness.sent(details.appointment_id)) == 3
-    await harness.archive(handle, "reminders_then_attended")
+    await harness.archive(handle, "pb-reminders_then_attended")
 
 
 async def test_reminders_already_past_are_skipped(harness: Harness) -> None:
@@ -90,7 +92,7 @@ async def test_missed_runs_the_full_sequence_then_closes_as_lost(harness: Harnes
     ]
     nudge = next(s for s in sent if s.step == "no_show_nudge")
     assert nudge.scheduled_for - missed.received_at == timedelta(hours=4)
-    await harness.archive(handle, "missed_to_lost")
+    await harness.archive(handle, "pb-missed_to_lost")
 
 
 async def test_whatsapp_booking_follows_up_on_whatsapp_first(harness: Harness) -> None:
@@ -167,14 +169,16 @@ async def test_reschedule_after_a_miss_cancels_pending_follow_ups_and_rearms(
     outcome = await handle.result()
     assert outcome.status is AppointmentStatus.ATTENDED
     assert outcome.reschedule_count == 1
-    await harness.archive(handle, "missed_rescheduled_attended")
+    await harness.archive(handle, "pb-missed_rescheduled_attended")
 
 
 async def test_many_reschedules_flag_tell_the_host_and_keep_history_bounded(
     harness: Harness,
 ) -> None:
     details = await harness.booked("apt_many", timedelta(days=10))
-    handle = await harness.start(details, replace(WITHOUT_QUIET_HOURS, reschedule_limit=3))
+    playbook = default_without_quiet_hours()
+    assert playbook.policy.reschedule_limit == 3
+    handle = await harness.start(details, playbook)
     first_run = (await handle.describe()).run_id
     for n in range(1, 9):
         await harness.env.sleep(timedelta(hours=1))
@@ -204,7 +208,7 @@ async def test_many_reschedules_flag_tell_the_host_and_keep_history_bounded(
     outcome = await latest.result()
     assert outcome.status is AppointmentStatus.CANCELLED
     assert outcome.flagged is True
-    await harness.archive(handle, "many_reschedules")
+    await harness.archive(handle, "pb-many_reschedules")
 
 
 async def test_cancelled_sends_a_notice_and_stops(harness: Harness) -> None:
@@ -219,7 +223,7 @@ async def test_cancelled_sends_a_notice_and_stops(harness: Harness) -> None:
         ("cancellation_notice", "email"),
     ]
     assert (await handle.describe()).status is WorkflowExecutionStatus.COMPLETED
-    await harness.archive(handle, "cancelled")
+    await harness.archive(handle, "pb-cancelled")
 
 
 async def test_duplicate_and_late_signals_are_harmless(harness: Harness) -> None:
@@ -245,8 +249,9 @@ async def test_duplicate_and_late_signals_are_harmless(harness: Harness) -> None
 
 async def test_no_outcome_reported_expires(harness: Harness) -> None:
     details = await harness.booked("apt_silent", timedelta(hours=2))
-    policy = replace(WITHOUT_QUIET_HOURS, outcome_timeout_s=3600)
-    handle = await harness.start(replace(details), policy)
+    playbook = default_without_quiet_hours()
+    quick = replace(playbook, timing=replace(playbook.timing, outcome_deadline_after_end_s=3600))
+    handle = await harness.start(details, quick)
     outcome = await handle.result()
     assert outcome.status is AppointmentStatus.EXPIRED
 
@@ -265,7 +270,7 @@ async def test_later_follow_ups_wait_for_the_contacts_morning(harness: Harness) 
     details = await harness.booked(
         "apt_quiet", timedelta(hours=1), contact=contact(id="con_q", timezone=zone)
     )
-    handle = await harness.start(details, FollowUpPolicy())
+    handle = await harness.start(details, resolve=True)  # the shipped default: 21:00-08:00
     await harness.env.sleep(timedelta(hours=1, minutes=5))
     missed = await harness.signal(handle, EventType.MISSED)
     await harness.env.sleep(timedelta(hours=14))
@@ -275,7 +280,7 @@ async def test_later_follow_ups_wait_for_the_contacts_morning(harness: Harness) 
     nudge_local = sent["no_show_nudge"].scheduled_for.astimezone(ZoneInfo(zone))
     assert (nudge_local.hour, nudge_local.minute) == (8, 0)
     assert sent["no_show_nudge"].scheduled_for > missed.received_at + timedelta(hours=4)
-    await harness.archive(handle, "quiet_hours")
+    await harness.archive(handle, "pb-quiet_hours")
     await harness.signal(handle, EventType.CANCELLED)
     await handle.result()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -24,12 +24,19 @@ def dialect_insert(session: Session) -> Any:
     raise NotImplementedError(f"unsupported database dialect: {dialect}")
 
 
-def insert_ignoring_duplicates(session: Session, model: type[Base], values: dict[str, Any]) -> None:
-    """INSERT ... ON CONFLICT DO NOTHING on the primary key: idempotent without a
-    read-then-write race. Foreign key violations still raise."""
+def insert_ignoring_duplicates(
+    session: Session,
+    model: type[Base],
+    values: dict[str, Any],
+    *,
+    unique: Sequence[str] | None = None,
+) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING on the primary key (or on the `unique` columns,
+    which must carry a unique constraint): idempotent without a read-then-write race.
+    Foreign key violations still raise."""
     insert = dialect_insert(session)
     table = model.__table__
-    conflict_columns = [column.name for column in table.primary_key]
+    conflict_columns = list(unique or [column.name for column in table.primary_key])
     session.execute(
         insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
     )

@@ -184,6 +184,26 @@ class AppointmentStore:
             if rowcount(result) == 0:
                 raise AppointmentNotFound(progress.appointment_id)
 
+    # ------------------------------------------------------------------ send-time rules
+
+    def has_upcoming_appointment(self, contact_id: str, other_than: str, after: datetime) -> bool:
+        """Whether the contact has another appointment in this workspace, still scheduled
+        (as mirrored), that starts after `after`: the stop condition `rebooked`
+        (rebook.core.ports.ContactBookings)."""
+        with self._sessions() as session:
+            found = session.scalar(
+                select(Appointment.id)
+                .where(
+                    Appointment.workspace_id == self._workspace_id,
+                    Appointment.contact_id == contact_id,
+                    Appointment.id != other_than,
+                    Appointment.status == AppointmentStatus.SCHEDULED.value,
+                    Appointment.starts_at > after,
+                )
+                .limit(1)
+            )
+            return found is not None
+
     # ------------------------------------------------------------------ helpers
 
     def _appointment(self, session: Session, appointment_id: str) -> Appointment | None:
@@ -217,6 +237,11 @@ class AppointmentStore:
                 alternative_url=appointment.alternative_url,
                 experiment_name=experiment.name if experiment else None,
                 experiment_variant=experiment.variant if experiment else None,
+                location=appointment.location,
+                join_url=appointment.join_url,
+                instructions=appointment.instructions,
+                interest=appointment.interest,
+                playbook=appointment.playbook,
                 status=AppointmentStatus.SCHEDULED.value,
                 no_show_count=0,
                 reschedule_count=0,
@@ -238,6 +263,7 @@ def _upsert_contact(session: Session, workspace_id: WorkspaceId, contact: Contac
     row.whatsapp = contact.whatsapp
     row.preferred_channel = contact.preferred_channel.value if contact.preferred_channel else None
     row.timezone = contact.timezone
+    row.locale = contact.locale
 
 
 def _appointment_record(session: Session, row: Appointment) -> AppointmentRecord:

@@ -9,6 +9,7 @@ filters by it, every row it writes carries it, and idempotency keys are unique w
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +26,8 @@ from rebook.db.stores._sql import Clock, insert_ignoring_duplicates
 FAILURE_STATUSES = frozenset(
     {CommunicationStatus.RETRYING, CommunicationStatus.FAILED, CommunicationStatus.SKIPPED}
 )
+_COUNTED = [s.value for s in CommunicationStatus if s.may_have_reached_the_recipient]
+HOLD_STATUSES = frozenset({CommunicationStatus.DEFERRED, CommunicationStatus.SKIPPED})
 
 
 class CommunicationNotFound(LookupError):
@@ -99,6 +102,64 @@ class CommunicationStore:
         """Idempotent; the first reason is kept. Raises IntegrityError for an unknown contact."""
         with self._sessions.begin() as session:
             insert_opt_out(session, self._workspace_id, contact_id, channel, reason)
+
+    # ------------------------------------------------------------------ send-time rules
+
+    def sends_to_contact(self, contact_id: str, since: datetime, until: datetime) -> list[datetime]:
+        """See rebook.core.ports.MessageHistory: when the contact's messages in this
+        workspace went out (their scheduled_for, the workflow's send time), for times in
+        (since, until], oldest first."""
+        with self._sessions() as session:
+            times = session.scalars(
+                select(Communication.scheduled_for)
+                .where(
+                    Communication.workspace_id == self._workspace_id,
+                    Communication.contact_id == contact_id,
+                    Communication.recipient == Recipient.CONTACT.value,
+                    Communication.status.in_(_COUNTED),
+                    Communication.scheduled_for > since,
+                    Communication.scheduled_for <= until,
+                )
+                .order_by(Communication.scheduled_for)
+            )
+            return list(times)
+
+    def record_hold(
+        self, draft: CommunicationDraft, status: CommunicationStatus, reason: str
+    ) -> None:
+        """Record a step held back (DEFERRED) or stopped (SKIPPED) with its reason, once per
+        draft.idempotency_key: a later hold of the same step keeps the first record. Raises
+        ValueError for another status, IntegrityError for an unknown appointment."""
+        if status not in HOLD_STATUSES:
+            raise ValueError(f"record_hold() takes DEFERRED or SKIPPED, got {status}")
+        now = self._clock()
+        with self._sessions.begin() as session:
+            insert_ignoring_duplicates(
+                session,
+                Communication,
+                {
+                    "id": new_communication_id(),
+                    "workspace_id": self._workspace_id,
+                    "idempotency_key": draft.idempotency_key,
+                    "appointment_id": draft.appointment_id,
+                    "contact_id": draft.contact_id,
+                    "recipient": draft.recipient.value,
+                    "step": draft.step,
+                    "template": draft.template,
+                    "channel": draft.channel.value,
+                    "variant": draft.variant,
+                    "to_address": draft.to_address,
+                    "subject": draft.subject,
+                    "body": draft.body,
+                    "status": status.value,
+                    "error": reason,
+                    "attempts": 0,
+                    "scheduled_for": draft.scheduled_for,
+                    "created_at": now,
+                    "updated_at": now,
+                },
+                unique=["workspace_id", "idempotency_key"],
+            )
 
     # ------------------------------------------------------------------ listings
 

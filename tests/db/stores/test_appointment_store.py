@@ -11,11 +11,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rebook.core.contracts import NoShowRecord, Progress
 from rebook.core.domain import AppointmentStatus
-from rebook.core.ports import AppointmentLedger
+from rebook.core.ports import AppointmentLedger, ContactBookings
 from rebook.core.workspaces import DEFAULT_WORKSPACE_ID
 from rebook.db.models import Appointment
 from rebook.db.stores import AppointmentNotFound, AppointmentStore
-from tests.support.rows import STARTS_AT, add_appointment, add_contact
+from tests.support.factories import appointment, contact
+from tests.support.rows import STARTS_AT, add_appointment, add_contact, save_appointment
 
 
 @pytest.fixture
@@ -127,3 +128,42 @@ def test_record_status_of_an_unknown_appointment_is_reported(
 ) -> None:
     with pytest.raises(AppointmentNotFound):
         store.record_status(_progress("apt_missing", status=AppointmentStatus.ATTENDED))
+
+
+# ---------------------------------------------------------------------------- playbooks
+
+
+def test_implements_the_contact_bookings_port(sessions: sessionmaker[Session]) -> None:
+    bookings: ContactBookings = AppointmentStore(sessions, DEFAULT_WORKSPACE_ID)
+    assert bookings is not None
+
+
+def test_an_upcoming_appointment_is_another_still_scheduled_one_starting_later(
+    store: AppointmentStore,
+) -> None:
+    before, after = STARTS_AT - timedelta(hours=1), STARTS_AT + timedelta(minutes=1)
+    # ct_1 has apt_1 and apt_2 at STARTS_AT; ct_2 only apt_3.
+    assert store.has_upcoming_appointment("ct_1", "apt_1", before)
+    assert not store.has_upcoming_appointment("ct_1", "apt_1", after)  # started already
+    assert not store.has_upcoming_appointment("ct_2", "apt_3", before)  # only this one
+    store.record_status(_progress("apt_2", status=AppointmentStatus.CANCELLED))
+    assert not store.has_upcoming_appointment("ct_1", "apt_1", before)
+
+
+def test_the_details_playbooks_use_round_trip(sessions: sessionmaker[Session]) -> None:
+    details = appointment(
+        appointment_id="apt_rich",
+        external_id="ext-rich",
+        location="Acme HQ",
+        join_url="https://meet.example.com/x",
+        instructions="Bring numbers. " * 200,  # long text is fine
+        interest="onboarding",
+        playbook="demo",
+        contact=contact(id="ct_rich", locale="pt-BR"),
+    )
+    save_appointment(sessions, details)
+
+    stored = AppointmentStore(sessions, DEFAULT_WORKSPACE_ID).get("apt_rich")
+
+    assert stored is not None
+    assert stored.details == details

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from rebook.core.domain import CommunicationStatus
-from rebook.core.ports import Claim, CommunicationLedger, ProviderReceipt
+from rebook.core.domain import CommunicationStatus, Recipient
+from rebook.core.ports import Claim, CommunicationLedger, MessageHistory, ProviderReceipt
 from rebook.core.workspaces import DEFAULT_WORKSPACE_ID
 from rebook.db.models import Communication
 from rebook.db.stores import CommunicationNotFound, CommunicationStore
@@ -212,3 +214,61 @@ def test_concurrent_claims_of_a_retrying_row_send_exactly_once(
     assert sum(claim.must_send for claim in claims) == 1
     [stored] = store.for_appointment(first.record.appointment_id)
     assert stored.attempts == 2
+
+
+# ---------------------------------------------------------------------------- send-time rules
+
+
+def test_implements_the_message_history_port(sessions: sessionmaker[Session]) -> None:
+    history: MessageHistory = CommunicationStore(sessions, DEFAULT_WORKSPACE_ID)
+    assert history is not None
+
+
+def _sent_at(store: CommunicationStore, key: str, at: datetime, **changes: object) -> str:
+    claim = store.claim(replace(draft(key), scheduled_for=at, **changes))  # type: ignore[arg-type]
+    store.complete(claim.record.id, _receipt())
+    return claim.record.id
+
+
+def test_sends_to_contact_counts_what_may_have_reached_the_contact(
+    store: CommunicationStore, sessions: sessionmaker[Session]
+) -> None:
+    add_appointment(sessions, "apt_2", "ct_1")  # another appointment of the same contact
+    t0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    _sent_at(store, "a", t0 - timedelta(hours=20))
+    _sent_at(store, "b", t0 - timedelta(hours=2), appointment_id="apt_2")
+    _sent_at(store, "old", t0 - timedelta(days=2))
+    _sent_at(store, "host", t0 - timedelta(hours=1), recipient=Recipient.HOST)
+    in_flight = store.claim(replace(draft("flight"), scheduled_for=t0 - timedelta(minutes=1)))
+    failed = store.claim(replace(draft("failed"), scheduled_for=t0 - timedelta(minutes=2)))
+    store.fail(failed.record.id, "bad number", CommunicationStatus.FAILED)
+    store.record_hold(
+        replace(draft("held"), scheduled_for=t0), CommunicationStatus.DEFERRED, "capped"
+    )
+
+    times = store.sends_to_contact("ct_1", t0 - timedelta(days=1), t0)
+
+    assert times == [
+        t0 - timedelta(hours=20),
+        t0 - timedelta(hours=2),
+        t0 - timedelta(minutes=1),  # in flight: it may reach them
+    ]
+    assert in_flight.must_send
+    assert store.sends_to_contact("ct_2", t0 - timedelta(days=1), t0) == []
+
+
+def test_a_hold_is_recorded_once_with_its_reason(
+    store: CommunicationStore, sessions: sessionmaker[Session]
+) -> None:
+    held = replace(draft("apt_1:nudge@x:deferred"), to_address="", subject="", body="")
+    store.record_hold(held, CommunicationStatus.DEFERRED, "deferred until 10:00")
+    store.record_hold(held, CommunicationStatus.DEFERRED, "deferred until 11:00")
+
+    [record] = store.for_appointment("apt_1")
+    assert (record.status, record.error, record.attempts) == (
+        CommunicationStatus.DEFERRED,
+        "deferred until 10:00",
+        0,
+    )
+    with pytest.raises(ValueError, match="DEFERRED or SKIPPED"):
+        store.record_hold(draft("x"), CommunicationStatus.SENT, "no")
