@@ -13,13 +13,19 @@ import signal
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.messaging import MessagingActivities
+from activities.messaging import (
+    DEFAULT_RECONCILE_WINDOW,
+    FailPoint,
+    MessagingActivities,
+    no_fail_points,
+)
 from activities.records import RecordActivities
 from rebook.core.domain import Channel
 from rebook.core.ports import ChannelSender
@@ -27,6 +33,7 @@ from rebook.db.engine import create_engine_for, session_factory
 from rebook.db.migrate import upgrade_to_head
 from rebook.db.stores import AppointmentStore, CommunicationStore
 from rebook.delivery.registry import build_senders
+from rebook.faults import fail_point
 from rebook.settings import Settings
 from workflows.appointment import AppointmentWorkflow
 
@@ -48,15 +55,34 @@ class ActivityBundle:
 
 def build_activities(settings: Settings) -> ActivityBundle:
     sessions = session_factory(create_engine_for(settings.database_url))
-    return activities_on(sessions, build_senders(settings), settings.brand_name)
+    return activities_on(
+        sessions,
+        build_senders(settings),
+        settings.brand_name,
+        reconcile_window=timedelta(seconds=settings.delivery_reconcile_window_s),
+        fail_point=fail_point,
+    )
 
 
 def activities_on(
-    sessions: sessionmaker[Session], senders: Mapping[Channel, ChannelSender], brand_name: str
+    sessions: sessionmaker[Session],
+    senders: Mapping[Channel, ChannelSender],
+    brand_name: str,
+    *,
+    reconcile_window: timedelta = DEFAULT_RECONCILE_WINDOW,
+    fail_point: FailPoint = no_fail_points,
 ) -> ActivityBundle:
-    """The activities over a database and a set of senders (tests pass their own)."""
+    """The activities over a database and a set of senders (tests pass their own).
+    fail_point: rebook.faults.fail_point in the worker (a no-op unless REBOOK_FAILPOINTS
+    is set, which only tests do)."""
     return ActivityBundle(
-        messaging=MessagingActivities(CommunicationStore(sessions), senders, brand_name),
+        messaging=MessagingActivities(
+            CommunicationStore(sessions),
+            senders,
+            brand_name,
+            reconcile_window=reconcile_window,
+            fail_point=fail_point,
+        ),
         records=RecordActivities(AppointmentStore(sessions)),
     )
 

@@ -82,6 +82,20 @@ class Settings(BaseSettings):
     # it). Set: unsigned or wrongly signed webhook posts are refused. None: accepted (dev).
     sendgrid_webhook_public_key: str | None = None
 
+    # Delivery in doubt (a send whose outcome is unknown, e.g. a timeout after the request
+    # left): how long it is reconciled with the provider before it is settled "unconfirmed"
+    # (listed by GET /v1/communications?status=unconfirmed, never resent).
+    delivery_reconcile_window_s: float = Field(default=600.0, ge=0)
+    # How long after a Twilio send went in doubt an empty Messages list is believed (a
+    # request our client gave up on may still be finishing at Twilio).
+    twilio_lookup_settle_s: float = Field(default=60.0, ge=0)
+    # The account has SendGrid's Email Activity API add-on: in-doubt emails are looked up
+    # there. False: only Event Webhook events carrying our key settle them.
+    sendgrid_email_activity: bool = False
+    # How long after a send an email may still be missing from Email Activity (its index
+    # lags); an empty answer is believed only after this.
+    sendgrid_activity_lag_s: float = Field(default=300.0, ge=0)
+
     brand_name: str = "Rebook"
 
     # Activity worker threads (provider SDKs and SQLAlchemy are synchronous).

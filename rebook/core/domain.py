@@ -66,14 +66,17 @@ class Recipient(StrEnum):
 
 
 class CommunicationStatus(StrEnum):
-    SENDING = "sending"  # claimed; the provider call is in flight
+    SENDING = "sending"  # claimed under a lease; the provider call is (or was) in flight
     SENT = "sent"  # accepted by the provider
     RECORDED = "recorded"  # written to the embedded outbox (no provider configured)
     DELIVERED = "delivered"  # in-app: stored in the contact's inbox
     RETRYING = "retrying"  # transient provider failure; the activity will retry
     FAILED = "failed"  # permanent provider failure; not retried
     SKIPPED = "skipped"  # contact opted out of the channel
-    UNCONFIRMED = "unconfirmed"  # an attempt died mid-send; not resent to avoid duplicates
+    CHECKING = "checking"  # the send's outcome is unknown; being reconciled with the provider
+    # No evidence either way within the reconciliation window: never resent (that could
+    # duplicate), logged and listed for operators; a late webhook still settles it as sent.
+    UNCONFIRMED = "unconfirmed"
 
     @property
     def is_success(self) -> bool:

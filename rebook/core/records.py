@@ -63,3 +63,9 @@ class CommunicationRecord(CommunicationDraft):
     delivered_at: datetime | None = None
     opened_at: datetime | None = None
     clicked_at: datetime | None = None
+    # Delivery bookkeeping (rebook.core.ports.CommunicationLedger): which attempt holds the
+    # message and until when, and since when its outcome has been unknown (CHECKING, and
+    # UNCONFIRMED once the reconciliation window passed without evidence).
+    lease_holder: str | None = None
+    lease_expires_at: datetime | None = None
+    in_doubt_since: datetime | None = None

@@ -135,6 +135,8 @@ class Communication(Base):
         Index("ix_communications_contact_channel", "contact_id", "channel"),
         # Provider webhooks name the message by the provider's id.
         Index("ix_communications_provider_message", "provider", "provider_message_id"),
+        # GET /v1/communications?status=unconfirmed: the in-doubt messages, newest first.
+        Index("ix_communications_status_created", "status", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -163,5 +165,10 @@ class Communication(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     clicked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Delivery bookkeeping (stores/communications.py): the attempt that holds the message
+    # and until when it may still be sending, and since when the send's outcome is unknown.
+    lease_holder: Mapped[str | None] = mapped_column(String(200))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    in_doubt_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -7,6 +7,7 @@ service runs (and records every message) with no provider accounts at all.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import TypedDict
 
 from rebook.core.domain import Channel
@@ -38,6 +39,8 @@ def _email_sender(settings: Settings) -> ChannelSender:
         host=settings.sendgrid_host,
         from_email=settings.email_from_address,
         from_name=settings.email_from_name,
+        email_activity=settings.sendgrid_email_activity,
+        activity_lag=timedelta(seconds=settings.sendgrid_activity_lag_s),
     )
 
 
@@ -77,6 +80,7 @@ class _TwilioAccount(TypedDict):
     auth_token: str
     base_url: str | None
     status_callback: str | None
+    lookup_settle: timedelta
 
 
 def _twilio_account(settings: Settings) -> _TwilioAccount:
@@ -87,4 +91,5 @@ def _twilio_account(settings: Settings) -> _TwilioAccount:
         auth_token=settings.twilio_auth_token,
         base_url=settings.twilio_base_url,
         status_callback=settings.twilio_status_callback_url,
+        lookup_settle=timedelta(seconds=settings.twilio_lookup_settle_s),
     )

@@ -40,7 +40,9 @@ def email() -> RecordingSender:
 
 @pytest.fixture
 def activities(ledger: InMemoryCommunicationLedger, email: RecordingSender) -> MessagingActivities:
-    return MessagingActivities(ledger, {Channel.EMAIL: email}, brand_name="Acme")
+    return MessagingActivities(
+        ledger, {Channel.EMAIL: email}, brand_name="Acme", clock=lambda: ledger.now
+    )
 
 
 def run(activities: MessagingActivities, request: DeliveryRequest):

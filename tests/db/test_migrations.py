@@ -41,7 +41,7 @@ def test_upgrade_to_head_creates_exactly_the_model_schema(empty_database_url: st
     upgrade_to_head(empty_database_url)
 
     assert _schema_diff(empty_database_url) == []
-    assert _current_revision(empty_database_url) == "0002"
+    assert _current_revision(empty_database_url) == "0003_delivery_reconciliation"
 
 
 def test_upgrade_creates_every_model_table_and_nothing_else(empty_database_url: str) -> None:
@@ -63,7 +63,7 @@ def test_upgrade_is_idempotent(empty_database_url: str) -> None:
 
 
 def test_fixture_database_is_already_at_head(database_url: str) -> None:
-    assert _current_revision(database_url) == "0002"
+    assert _current_revision(database_url) == "0003_delivery_reconciliation"
 
 
 def test_cli_migrates_database_url_from_any_directory(tmp_path: Path) -> None:
@@ -90,4 +90,4 @@ def test_alembic_ini_at_repo_root_finds_the_packaged_migrations(tmp_path: Path) 
         capture_output=True,
     )
 
-    assert _current_revision(url) == "0002"
+    assert _current_revision(url) == "0003_delivery_reconciliation"

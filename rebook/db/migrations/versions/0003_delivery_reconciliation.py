@@ -1,0 +1,39 @@
+"""Delivery reconciliation on communications: the attempt lease (holder and expiry) and
+the moment a send's outcome became unknown, plus an index for listing messages by status.
+
+Revision ID: 0003_delivery_reconciliation
+Revises: 0002
+Create Date: 2026-12-04
+
+Plain DateTime(timezone=True) like 0001 (see there for why not UTCDateTime).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0003_delivery_reconciliation"
+down_revision: str | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_INDEX = "ix_communications_status_created"
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("communications") as batch:
+        batch.add_column(sa.Column("lease_holder", sa.String(200), nullable=True))
+        batch.add_column(sa.Column("lease_expires_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("in_doubt_since", sa.DateTime(timezone=True), nullable=True))
+    op.create_index(_INDEX, "communications", ["status", "created_at"])
+
+
+def downgrade() -> None:
+    op.drop_index(_INDEX, table_name="communications")
+    with op.batch_alter_table("communications") as batch:
+        batch.drop_column("in_doubt_since")
+        batch.drop_column("lease_expires_at")
+        batch.drop_column("lease_holder")
