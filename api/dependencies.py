@@ -25,6 +25,7 @@ from rebook.db.stores import (
     ReportStore,
 )
 from rebook.services.appointments import AppointmentService
+from rebook.services.communications import CommunicationService
 from rebook.services.delivery_reports import DeliveryReportService
 from rebook.services.events import EventService
 from rebook.services.health import HealthService
@@ -82,6 +83,10 @@ def get_appointment_service(request: Request) -> AppointmentService:
     )
 
 
+def get_communication_service(request: Request) -> CommunicationService:
+    return CommunicationService(CommunicationStore(_sessions(request)))
+
+
 def get_event_service(request: Request) -> EventService:
     return EventService(AppointmentStore(_sessions(request)), _workflows(request))
 
@@ -104,6 +109,7 @@ def get_health_service(request: Request) -> HealthService:
 
 
 AppointmentsDep = Annotated[AppointmentService, Depends(get_appointment_service)]
+CommunicationsDep = Annotated[CommunicationService, Depends(get_communication_service)]
 EventsDep = Annotated[EventService, Depends(get_event_service)]
 InboxDep = Annotated[InboxService, Depends(get_inbox_service)]
 ReportsDep = Annotated[ReportService, Depends(get_report_service)]

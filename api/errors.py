@@ -1,5 +1,6 @@
 """Where errors become HTTP answers, in one place: the use cases' errors
-(rebook.services.errors), the API's own Unauthorized, and anything unexpected.
+(rebook.services.errors), the API's own Unauthorized, validation errors and anything
+unexpected.
 
 Every error body is {"detail": ...}, like FastAPI's own; an InvalidField keeps FastAPI's
 validation shape (a list naming each offending field by its `loc`), so a rule checked
@@ -9,9 +10,10 @@ after parsing reads the same as one pydantic checked.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request, status
-from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
@@ -34,13 +36,36 @@ class Unauthorized(Exception):
         self.detail = detail
 
 
+async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's 422, made safe to encode whatever the client sent: the echoed input may
+    be undecodable bytes or text with unpaired surrogates, which JSON cannot carry."""
+    assert isinstance(exc, RequestValidationError)
+    detail = _printable(jsonable_encoder(exc.errors(), custom_encoder={bytes: _bytes_text}))
+    return JSONResponse({"detail": detail}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+def _bytes_text(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")
+
+
+def _printable(value: Any) -> Any:
+    """value with every string's unencodable characters written as \\u escapes."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, list):
+        return [_printable(item) for item in value]
+    if isinstance(value, dict):
+        return {_printable(key): _printable(item) for key, item in value.items()}
+    return value
+
+
 async def _service_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServiceError)
     if isinstance(exc, InvalidField):
         invalid = RequestValidationError(
             [{"type": "value_error", "loc": exc.loc, "msg": exc.detail, "input": exc.value}]
         )
-        return await request_validation_exception_handler(request, invalid)
+        return await _invalid_request(request, invalid)
     if isinstance(exc, Unavailable):
         logger.warning("answering 503: %s", exc.detail)
     code = next(
@@ -69,6 +94,7 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(Unauthorized, _unauthorized)
     app.add_exception_handler(Exception, _unexpected_error)

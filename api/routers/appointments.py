@@ -11,9 +11,12 @@ from api.schemas import (
     AppointmentOut,
     CommunicationOut,
     ErrorOut,
+    PathId,
 )
 
 router = APIRouter(prefix="/v1/appointments", tags=["appointments"])
+
+_NOT_FOUND = {"model": ErrorOut, "description": "No such appointment"}
 
 
 @router.post(
@@ -34,18 +37,18 @@ async def create_appointment(
     return AppointmentOut.model_validate(view, from_attributes=True)
 
 
-@router.get("/{appointment_id}", responses={404: {"model": ErrorOut}})
+@router.get("/{appointment_id}", responses={404: _NOT_FOUND})
 async def get_appointment(
-    appointment_id: str, appointments: AppointmentsDep
+    appointment_id: PathId, appointments: AppointmentsDep
 ) -> AppointmentDetailOut:
     """Details and progress: live from the workflow while it runs, else the DB mirror."""
     view = await appointments.get(appointment_id)
     return AppointmentDetailOut.model_validate(view, from_attributes=True)
 
 
-@router.get("/{appointment_id}/communications", responses={404: {"model": ErrorOut}})
+@router.get("/{appointment_id}/communications", responses={404: _NOT_FOUND})
 async def list_communications(
-    appointment_id: str, appointments: AppointmentsDep
+    appointment_id: PathId, appointments: AppointmentsDep
 ) -> list[CommunicationOut]:
     """Every message of the appointment, oldest first."""
     communications = await appointments.communications(appointment_id)

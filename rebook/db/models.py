@@ -113,6 +113,9 @@ class AppointmentEventRow(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     new_starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reason: Mapped[str | None] = mapped_column(Text)
+    # When the workflow (or the rebooking it caused) took it. NULL: stored, then the
+    # delivery failed or the API died; a repeat of the event delivers it then.
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class NoShow(Base):

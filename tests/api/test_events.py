@@ -23,7 +23,7 @@ from temporalio.worker import Worker
 from rebook.core import search_attributes as sa
 from rebook.core.names import workflow_id_for
 from rebook.db.models import Appointment, AppointmentEventRow
-from tests.support.payloads import appointment_body, future_iso
+from tests.support.payloads import appointment_body, future_iso, starting_soon_iso
 from tests.support.rows import appointment_ids_for
 
 
@@ -74,11 +74,11 @@ async def test_event_is_accepted_and_signalled(
     temporal_client: Client,
     sessions: sessionmaker[Session],
 ) -> None:
-    created = await _create(api_client)
+    created = await _create(api_client, starts_at=starting_soon_iso())
 
     response = await api_client.post(
         f"/v1/appointments/{created['id']}/events",
-        json={"type": "missed", "event_id": "platform-1", "occurred_at": future_iso(days=-0.01)},
+        json={"type": "missed", "event_id": "platform-1", "occurred_at": future_iso(days=0)},
     )
 
     assert response.status_code == 202, response.text
@@ -87,6 +87,7 @@ async def test_event_is_accepted_and_signalled(
         "event_id": "platform-1",
         "type": "missed",
         "accepted": True,
+        "duplicate": False,
     }
     assert _stored_events(sessions, created["id"]) == ["platform-1"]
     assert await _signal_count(temporal_client, created["workflow_id"]) == 1
@@ -102,7 +103,8 @@ async def test_same_event_id_twice_is_stored_once(
     second = await api_client.post(f"/v1/appointments/{created['id']}/events", json=event)
 
     assert (first.status_code, second.status_code) == (202, 202)
-    assert first.json() == second.json()
+    assert (first.json()["duplicate"], second.json()["duplicate"]) == (False, True)
+    assert {**first.json(), "duplicate": True} == second.json()
     assert _stored_events(sessions, created["id"]) == ["platform-7"]
 
 
@@ -126,7 +128,7 @@ async def test_event_on_a_closed_appointment_is_409_with_its_status(
     temporal_client: Client,
     sessions: sessionmaker[Session],
 ) -> None:
-    created = await _create(api_client)
+    created = await _create(api_client, starts_at=starting_soon_iso())
     await _close_as(temporal_client, sessions, created["id"], "lost")
 
     response = await api_client.post(
@@ -214,7 +216,7 @@ async def test_event_starts_a_workflow_the_create_never_got_started(
     temporal_client: Client,
     sessions: sessionmaker[Session],
 ) -> None:
-    body = appointment_body()
+    body = appointment_body(starts_at=starting_soon_iso())
     assert (await down_api_client.post("/v1/appointments", json=body)).status_code == 503
     # The platform never retried the create, but it knows the appointment from elsewhere.
     [fetched] = appointment_ids_for(sessions, body["external_id"])
@@ -235,7 +237,7 @@ async def test_event_while_temporal_is_down_is_503_and_kept_for_the_retry(
     temporal_client: Client,
     sessions: sessionmaker[Session],
 ) -> None:
-    created = await _create(api_client)
+    created = await _create(api_client, starts_at=starting_soon_iso())
     event = {"type": "missed", "event_id": "during-outage"}
 
     failed = await down_api_client.post(f"/v1/appointments/{created['id']}/events", json=event)

@@ -13,7 +13,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from rebook.core.contracts import Progress
-from tests.support.payloads import appointment_body
+from tests.support.payloads import appointment_body, starting_soon_iso
 
 T = TypeVar("T")
 
@@ -66,7 +66,7 @@ async def test_running_workflow_answers_progress_and_sends_the_confirmation(
 async def test_cancelled_appointment_closes_and_refuses_later_events(
     api_client: httpx.AsyncClient, temporal_client: Client
 ) -> None:
-    created = await _create(api_client)
+    created = await _create(api_client, starts_at=starting_soon_iso())
 
     cancelled = await api_client.post(
         f"/v1/appointments/{created['id']}/events", json={"type": "cancelled", "reason": "busy"}

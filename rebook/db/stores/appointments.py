@@ -26,7 +26,7 @@ from rebook.core.contracts import (
 )
 from rebook.core.domain import AppointmentKind, AppointmentStatus, BookedVia, Channel, EventType
 from rebook.core.names import workflow_id_for
-from rebook.core.records import AppointmentRecord
+from rebook.core.records import AppointmentRecord, StoredEvent
 from rebook.core.shapes import same_fields
 from rebook.db.models import Appointment, AppointmentEventRow, Contact, NoShow
 from rebook.db.stores._sql import insert_ignoring_duplicates, rowcount
@@ -84,19 +84,13 @@ class AppointmentStore:
 
     # ------------------------------------------------------------------ events
 
-    def record_event(
-        self, appointment_id: str, event: AppointmentEvent
-    ) -> tuple[AppointmentEvent, bool]:
-        """Store the event once per (appointment, event_id).
-
-        Returns the stored event (the first one on a duplicate) and whether this call
-        stored it.
-        """
+    def record_event(self, appointment_id: str, event: AppointmentEvent) -> StoredEvent:
+        """Store the event once per (appointment, event_id): the first one stored wins."""
         try:
             with self._sessions.begin() as session:
                 existing = _find_event(session, appointment_id, event.event_id)
                 if existing is not None:
-                    return _event(existing), False
+                    return _stored(existing, created=False)
                 session.add(
                     AppointmentEventRow(
                         id="evt_" + secrets.token_hex(10),
@@ -111,12 +105,30 @@ class AppointmentStore:
                 )
         except IntegrityError:
             # A concurrent delivery of the same event won the insert.
-            with self._sessions() as session:
-                raced = _find_event(session, appointment_id, event.event_id)
-                if raced is None:
-                    raise
-                return _event(raced), False
-        return event, True
+            raced = self.find_event(appointment_id, event.event_id)
+            if raced is None:
+                raise
+            return raced
+        return StoredEvent(event, created=True, delivered=False)
+
+    def find_event(self, appointment_id: str, event_id: str) -> StoredEvent | None:
+        with self._sessions() as session:
+            row = _find_event(session, appointment_id, event_id)
+            return None if row is None else _stored(row, created=False)
+
+    def mark_event_delivered(self, appointment_id: str, event_id: str, at: datetime) -> None:
+        """Note that the workflow took the event (idempotent: the first time is kept)."""
+        with self._sessions.begin() as session:
+            session.execute(
+                sql_update(AppointmentEventRow)
+                .where(
+                    AppointmentEventRow.appointment_id == appointment_id,
+                    AppointmentEventRow.event_id == event_id,
+                    AppointmentEventRow.delivered_at.is_(None),
+                )
+                .values(delivered_at=at)
+                .execution_options(synchronize_session=False)
+            )
 
     def forget_event(self, appointment_id: str, event_id: str) -> None:
         """Drop an event that was refused after all: the table holds accepted events only."""
@@ -276,8 +288,9 @@ def _find_event(session: Session, appointment_id: str, event_id: str) -> Appoint
     ).one_or_none()
 
 
-def _event(row: AppointmentEventRow) -> AppointmentEvent:
-    return same_fields(AppointmentEvent, row, type=EventType(row.type))
+def _stored(row: AppointmentEventRow, *, created: bool) -> StoredEvent:
+    event = same_fields(AppointmentEvent, row, type=EventType(row.type))
+    return StoredEvent(event, created=created, delivered=row.delivered_at is not None)
 
 
 def _offset_minutes(moment: datetime) -> int:

@@ -10,16 +10,23 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, literal, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from rebook.core.domain import Channel, CommunicationStatus, Recipient
 from rebook.core.ports import Claim, ClaimAction, Lease, ProviderReceipt
-from rebook.core.records import CommunicationDraft, CommunicationRecord
+from rebook.core.records import (
+    CommunicationDraft,
+    CommunicationPage,
+    CommunicationQuery,
+    CommunicationRecord,
+    PageMark,
+)
 from rebook.core.shapes import same_fields
 from rebook.db.models import Communication, ContactOptOut, utcnow
 from rebook.db.stores._sql import Clock, insert_ignoring_duplicates
+from rebook.db.types import UTCDateTime
 
 FAILURE_STATUSES = frozenset(
     {CommunicationStatus.RETRYING, CommunicationStatus.FAILED, CommunicationStatus.SKIPPED}
@@ -151,6 +158,36 @@ class CommunicationStore:
                 .order_by(Communication.created_at, Communication.id)
             )
             return [communication_record(row) for row in rows]
+
+    def search(self, query: CommunicationQuery) -> CommunicationPage:
+        """Messages across all appointments matching query, newest first, one page
+        (keyset paging on created_at, id: stable while new messages arrive)."""
+        conditions: list[ColumnElement[bool]] = []
+        if query.status is not None:
+            conditions.append(Communication.status == query.status.value)
+        if query.channel is not None:
+            conditions.append(Communication.channel == query.channel.value)
+        if query.since is not None:
+            conditions.append(Communication.created_at >= query.since)
+        if query.after is not None:
+            conditions.append(
+                tuple_(Communication.created_at, Communication.id)
+                < tuple_(literal(query.after.created_at, UTCDateTime()), literal(query.after.id))
+            )
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(Communication)
+                .where(*conditions)
+                .order_by(Communication.created_at.desc(), Communication.id.desc())
+                .limit(query.limit + 1)  # one more tells whether another page follows
+            )
+            records = [communication_record(row) for row in rows]
+        items = records[: query.limit]
+        more = len(records) > query.limit
+        last = items[-1] if more else None
+        return CommunicationPage(
+            items, PageMark(last.created_at, last.id) if last is not None else None
+        )
 
     def inbox(self, contact_id: str) -> list[CommunicationRecord]:
         """The contact's in-app messages, newest first."""

@@ -1,5 +1,7 @@
 """Delivery reconciliation on communications: the attempt lease (holder and expiry) and
-the moment a send's outcome became unknown, plus an index for listing messages by status.
+the moment a send's outcome became unknown, plus an index for listing messages by status;
+and appointment_events.delivered_at, so a repeated event is acknowledged without asking
+Temporal once it was delivered (existing events were: they are backfilled).
 
 Revision ID: 0003_delivery_reconciliation
 Revises: 0002
@@ -29,9 +31,14 @@ def upgrade() -> None:
         batch.add_column(sa.Column("lease_expires_at", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("in_doubt_since", sa.DateTime(timezone=True), nullable=True))
     op.create_index(_INDEX, "communications", ["status", "created_at"])
+    with op.batch_alter_table("appointment_events") as batch:
+        batch.add_column(sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True))
+    op.execute("UPDATE appointment_events SET delivered_at = received_at")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("appointment_events") as batch:
+        batch.drop_column("delivered_at")
     op.drop_index(_INDEX, table_name="communications")
     with op.batch_alter_table("communications") as batch:
         batch.drop_column("in_doubt_since")
