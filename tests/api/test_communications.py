@@ -165,7 +165,7 @@ async def test_unconfirmed_messages_are_listed_across_appointments_newest_first_
     api_client: httpx.AsyncClient, sessions: sessionmaker[Session]
 ) -> None:
     first, second = await _create(api_client), await _create(api_client)
-    in_doubt = {"status": "unconfirmed", "in_doubt_since": T0, "sent_at": None}
+    in_doubt: dict[str, Any] = {"status": "unconfirmed", "in_doubt_since": T0, "sent_at": None}
     _insert(
         sessions,
         _communication(first, 1, **in_doubt),
