@@ -111,16 +111,21 @@ def valid_text(value: str) -> str:
     return value
 
 
+def valid_url_text(value: str) -> str:
+    """valid_text for path and query values. The server decodes percent-escapes that are
+    not UTF-8 to U+FFFD, so that character there means the client sent invalid text."""
+    if "\ufffd" in valid_text(value):
+        raise ValueError("must be percent-encoded UTF-8")
+    return value
+
+
 def _valid_texts(value: Any) -> Any:
-    """valid_text on every string inside a field's raw value (lists, nested objects)."""
+    """valid_text on a field's raw string, or on each string of a list. Nested objects are
+    left to their own model (a _TextChecked too), which names the inner field."""
     if isinstance(value, str):
         return valid_text(value)
     if isinstance(value, list | tuple):
         for item in value:
-            _valid_texts(item)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _valid_texts(key)
             _valid_texts(item)
     return value
 
@@ -159,8 +164,8 @@ OccurrenceDatetime = Annotated[
 ]
 # Query and path values: also text, checked like body text.
 QueryDatetime = Annotated[IsoDatetime, Field(description="ISO 8601 with a UTC offset")]
-PathId = Annotated[str, Field(max_length=200), AfterValidator(valid_text)]
-QueryText = Annotated[str, AfterValidator(valid_text)]
+PathId = Annotated[str, Field(max_length=200), AfterValidator(valid_url_text)]
+QueryText = Annotated[str, AfterValidator(valid_url_text)]
 WebUrl = Annotated[
     str,
     Field(min_length=1, max_length=2000, json_schema_extra={"format": "uri"}),

@@ -16,15 +16,30 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from api.dependencies import DeliveryReportsDep, SettingsDep
-from api.schemas import ErrorOut, SendGridEventIn, TwilioStatusCallbackIn, WebhookResultOut
+from api.schemas import (
+    ErrorOut,
+    SendGridEventIn,
+    TwilioStatusCallbackIn,
+    WebhookResultOut,
+    valid_url_text,
+)
 from api.webhook_signatures import verify_sendgrid, verify_twilio
+from rebook.delivery.callback_urls import IDEMPOTENCY_KEY_PARAM
 from rebook.delivery.webhook_events import from_sendgrid, from_twilio
+from rebook.services.errors import InvalidField
 from rebook.settings import SENDGRID_WEBHOOK_PATH, TWILIO_WEBHOOK_PATH
 
 router = APIRouter(tags=["webhooks"])
 
 _SENDGRID_BATCH = TypeAdapter(list[SendGridEventIn])
-_ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": ErrorOut}, 422: {"model": ErrorOut}}
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {
+        "model": ErrorOut,
+        "description": "Missing, invalid or (SendGrid) more than 5 minutes old signature, "
+        "once the provider's key or token is configured",
+    },
+    422: {"model": ErrorOut, "description": "Not a well-formed event (body named by `loc`)"},
+}
 
 
 @router.post(
@@ -45,7 +60,8 @@ _ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": ErrorOut}, 422: {"mod
 async def sendgrid_events(
     request: Request, settings: SettingsDep, deliveries: DeliveryReportsDep
 ) -> WebhookResultOut:
-    """SendGrid Event Webhook: delivered, open, click, bounce, dropped, unsubscribe, ..."""
+    """SendGrid Event Webhook: delivered, open, click, bounce, dropped, unsubscribe, ...
+    A JSON array of events; events about messages Rebook did not send are ignored."""
     # The signature covers the exact bytes, so verify before parsing.
     body = await request.body()
     verify_sendgrid(settings, request.headers, body)
@@ -74,11 +90,13 @@ async def sendgrid_events(
 async def twilio_status_callback(
     request: Request, settings: SettingsDep, deliveries: DeliveryReportsDep
 ) -> WebhookResultOut:
-    """Twilio message status callback: delivered, read (WhatsApp), undelivered, failed, ..."""
+    """Twilio message status callback: delivered, read (WhatsApp), undelivered, failed, ...
+    The callback URL Rebook asks for carries our `idempotency_key` in its query. A repeated
+    callback changes nothing."""
     body = await request.body()
     # Parsed by hand rather than Form(): the signature covers every field Twilio sent, not
     # only the ones we read.
-    params = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    params = _form(body)
     verify_twilio(settings, request, params)
     callback = _parse(TwilioStatusCallbackIn, params)
     event = from_twilio(
@@ -86,9 +104,28 @@ async def twilio_status_callback(
         callback.MessageStatus,
         callback.ErrorCode,
         received_at=datetime.now(UTC),
+        idempotency_key=_callback_key(request),
     )
     applied = await deliveries.apply([event])
     return WebhookResultOut(received=1, applied=applied)
+
+
+def _form(body: bytes) -> dict[str, str]:
+    """Twilio's form body; bytes (raw or percent-encoded) that are not UTF-8 are a 422."""
+    try:
+        return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, errors="strict"))
+    except UnicodeDecodeError as exc:
+        raise InvalidField(("body",), "must be UTF-8 form data", exc.object) from None
+
+
+def _callback_key(request: Request) -> str | None:
+    key = request.query_params.get(IDEMPOTENCY_KEY_PARAM)
+    if key is None:
+        return None
+    try:
+        return valid_url_text(key)
+    except ValueError as exc:
+        raise InvalidField(("query", IDEMPOTENCY_KEY_PARAM), str(exc), key) from None
 
 
 _Model = TypeVar("_Model", bound=BaseModel)
