@@ -136,8 +136,8 @@ CATALOG: Final[dict[CatalogKey, TemplateCopy]] = {
         email=EmailCopy(
             subject="We missed you, {first_name}",
             paragraphs=(
-                "We missed you at today's {kind_noun} about {topic}. Life happens, and "
-                "there's no harm done.",
+                "We missed you at the {kind_noun} about {topic} {missed_when}. Life "
+                "happens, and there's no harm done.",
                 "{value_line}",
                 "If you'd still like to talk, pick a time that suits you better. It only "
                 "takes a moment.",
@@ -159,8 +159,8 @@ CATALOG: Final[dict[CatalogKey, TemplateCopy]] = {
         email=EmailCopy(
             subject="{first_name}, is now still a good time for {topic}?",
             paragraphs=(
-                "We missed you again at today's {kind_noun} about {topic}, and we "
-                "understand that schedules get busy.",
+                "We missed you again at the {kind_noun} about {topic} {missed_when}, and "
+                "we understand that schedules get busy.",
                 "{value_line} {host_first_name} reserves this time just for you, so we'd "
                 "like to check: are you still keen to meet?",
                 "If yes, please confirm by choosing a time you're confident you can keep. "
@@ -185,8 +185,8 @@ CATALOG: Final[dict[CatalogKey, TemplateCopy]] = {
         email=EmailCopy(
             subject="Pick a new time in 10 seconds",
             paragraphs=(
-                "Today's {kind_noun} about {topic} didn't happen. No worries, life happens, "
-                "and {host_first_name} has opened up new times for you.",
+                "The {kind_noun} about {topic} {missed_when} didn't happen. No worries, "
+                "life happens, and {host_first_name} has opened up new times for you.",
                 "{value_line}",
                 "One click, choose a slot, done.",
             ),
@@ -208,7 +208,7 @@ CATALOG: Final[dict[CatalogKey, TemplateCopy]] = {
         email=EmailCopy(
             subject="Confirm your commitment: pick a time you can keep",
             paragraphs=(
-                "Today's {kind_noun} about {topic} didn't happen again.",
+                "The {kind_noun} about {topic} {missed_when} didn't happen again.",
                 "{value_line} To keep the slot for you, please confirm you're still in by "
                 "choosing a time you can make.",
                 "Not the right moment for a live call? Reply to this email and we'll "
@@ -231,7 +231,8 @@ CATALOG: Final[dict[CatalogKey, TemplateCopy]] = {
         email=EmailCopy(
             subject="Still want to talk about {topic}?",
             paragraphs=(
-                "Just checking in after today's missed {kind_noun}, no pressure at all.",
+                "Just checking in after the {kind_noun} you missed {missed_when}, no "
+                "pressure at all.",
                 "{value_line}",
                 "New times are open whenever suits you.",
             ),

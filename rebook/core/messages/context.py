@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Final
 
 from rebook.core.contracts import DeliveryRequest
+from rebook.core.messages.lateness import missed_when
 from rebook.core.messages.timefmt import format_local, format_utc
 from rebook.core.messages.value_lines import (
     CONTENT_NOUNS,
@@ -72,6 +73,8 @@ def build_context(request: DeliveryRequest, brand_name: str) -> RenderContext:
         "content_noun": CONTENT_NOUNS[appointment.kind],
         "when": format_local(appointment.starts_at, zone),
         "when_utc": format_utc(appointment.starts_at),
+        # Seen from when the step is due (the miss was reported then, for the follow-up).
+        "missed_when": missed_when(appointment.starts_at, request.scheduled_for, zone),
         "duration": f"{appointment.duration_minutes} minutes",
         "reschedule_url": appointment.reschedule_url,
         # Absent links fall back to the reschedule page so a placeholder is never empty;
