@@ -105,7 +105,9 @@ def get_delivery_report_service(request: Request) -> DeliveryReportService:
 
 
 def get_health_service(request: Request) -> HealthService:
-    return HealthService(AppointmentStore(_sessions(request)), _temporal(request))
+    return HealthService(
+        AppointmentStore(_sessions(request)), _temporal(request), _workflows(request)
+    )
 
 
 AppointmentsDep = Annotated[AppointmentService, Depends(get_appointment_service)]

@@ -426,9 +426,14 @@ class EventAccepted(BaseModel):
 
 
 class HealthOut(BaseModel):
-    status: Literal["ok", "degraded"]
+    status: Literal["ok", "degraded"] = Field(
+        description="ok when follow-ups would go out: database, Temporal and a worker"
+    )
     database: Literal["ok", "error"]
     temporal: Literal["ok", "error"]
+    worker: Literal["ok", "error", "unknown"] = Field(
+        description="a worker polls the task queue (unknown while Temporal is unreachable)"
+    )
 
 
 class ErrorOut(BaseModel):

@@ -122,18 +122,6 @@ async def test_temporal_outage_keeps_the_row_and_the_retry_starts_the_workflow(
     assert description.status is WorkflowExecutionStatus.RUNNING
 
 
-async def test_healthz_reports_temporal_down(down_api_client: httpx.AsyncClient) -> None:
-    response = await down_api_client.get("/healthz")
-    assert response.status_code == 503
-    assert response.json() == {"status": "degraded", "database": "ok", "temporal": "error"}
-
-
-async def test_healthz_ok(api_client: httpx.AsyncClient) -> None:
-    response = await api_client.get("/healthz")
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "temporal": "ok"}
-
-
 async def test_defaults_spelled_out_are_the_same_request(api_client: httpx.AsyncClient) -> None:
     implicit = appointment_body(experiment={"name": "subject-line"})
     explicit = {**implicit, "experiment": {"name": "subject-line", "variants": ["a", "b"]}}

@@ -17,7 +17,7 @@ from rebook.services.errors import InvalidField, NotFound
 from rebook.services.health import HealthService
 from rebook.services.inbox import InboxService
 from rebook.services.reports import DEFAULT_WINDOW, ReportService
-from rebook.temporal.gateway import TemporalConnection
+from rebook.temporal.gateway import AppointmentWorkflows, TemporalConnection
 from tests.support.rows import add_contact
 
 
@@ -61,8 +61,11 @@ async def test_delivery_reports_about_unknown_messages_or_kinds_are_dropped(
 
 
 async def test_health_reports_each_dependency(
-    sessions: sessionmaker[Session], temporal_down: TemporalConnection
+    sessions: sessionmaker[Session],
+    temporal_down: TemporalConnection,
+    workflows: AppointmentWorkflows,
 ) -> None:
-    health = await HealthService(AppointmentStore(sessions), temporal_down).check()
+    health = await HealthService(AppointmentStore(sessions), temporal_down, workflows).check()
 
-    assert (health.database, health.temporal, health.status) == ("ok", "error", "degraded")
+    assert (health.database, health.temporal, health.worker) == ("ok", "error", "unknown")
+    assert health.status == "degraded"
