@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     # it). Set: unsigned or wrongly signed webhook posts are refused. None: accepted (dev).
     sendgrid_webhook_public_key: str | None = None
 
+    # HTTP timeout of each provider call (SendGrid, Twilio). A send that times out after
+    # the request left is in doubt and reconciled, never blindly resent. At most 10 s: a
+    # send must end well inside its activity's lease (activities/messaging.SEND_BUDGET).
+    provider_timeout_s: float = Field(default=10.0, gt=0, le=10)
     # Delivery in doubt (a send whose outcome is unknown, e.g. a timeout after the request
     # left): how long it is reconciled with the provider before it is settled "unconfirmed"
     # (listed by GET /v1/communications?status=unconfirmed, never resent).

@@ -39,6 +39,7 @@ def _email_sender(settings: Settings) -> ChannelSender:
         host=settings.sendgrid_host,
         from_email=settings.email_from_address,
         from_name=settings.email_from_name,
+        timeout_s=settings.provider_timeout_s,
         email_activity=settings.sendgrid_email_activity,
         activity_lag=timedelta(seconds=settings.sendgrid_activity_lag_s),
     )
@@ -80,6 +81,7 @@ class _TwilioAccount(TypedDict):
     auth_token: str
     base_url: str | None
     status_callback: str | None
+    timeout_s: float
     lookup_settle: timedelta
 
 
@@ -91,5 +93,6 @@ def _twilio_account(settings: Settings) -> _TwilioAccount:
         auth_token=settings.twilio_auth_token,
         base_url=settings.twilio_base_url,
         status_callback=settings.twilio_status_callback_url,
+        timeout_s=settings.provider_timeout_s,
         lookup_settle=timedelta(seconds=settings.twilio_lookup_settle_s),
     )
