@@ -331,7 +331,9 @@ class CommunicationOut(BaseModel):
     provider: str | None
     provider_message_id: str | None
     error: str | None
-    attempts: int
+    attempts: int = Field(
+        description="send attempts begun (one killed before reaching the provider counts)"
+    )
     scheduled_for: datetime
     sent_at: datetime | None
     provider_status: str | None = Field(
@@ -474,6 +476,10 @@ class FollowUpReportOut(BaseModel):
     totals: OutcomesOut
     variants: list[VariantOutcomesOut]
     deliveries: list[ChannelDeliveriesOut]
+    unconfirmed_messages: int = Field(
+        description="messages whose delivery could not be confirmed with the provider and "
+        "that were not resent (list them: GET /v1/communications?status=unconfirmed)"
+    )
 
 
 # --------------------------------------------------------------------------- webhooks

@@ -198,6 +198,8 @@ async def test_unconfirmed_messages_are_listed_across_appointments_newest_first_
     assert page_two.json()["items"][0]["in_doubt_since"] is not None
     assert [c["step"] for c in sms_only.json()["items"]] == ["step_3"]
     assert [c["step"] for c in recent.json()["items"]] == ["step_4", "step_3"]
+    report = await api_client.get("/v1/reports/follow-ups")
+    assert report.json()["unconfirmed_messages"] == 3  # counted where outcomes are read
 
 
 @pytest.mark.parametrize(
