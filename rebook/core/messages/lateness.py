@@ -13,7 +13,7 @@ _WEEK = 7
 
 
 def missed_when(starts_at: datetime, sent_at: datetime, zone: tzinfo) -> str:
-    """"earlier today", "yesterday", "on Tuesday" (within the week), else "on 3 March"
+    """ "earlier today", "yesterday", "on Tuesday" (within the week), else "on 3 March"
     ("on 3 March 2026" in another year), by calendar days in the reader's zone."""
     start = starts_at.astimezone(zone)
     sent = sent_at.astimezone(zone)
