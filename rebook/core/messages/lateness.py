@@ -13,8 +13,9 @@ _WEEK = 7
 
 
 def missed_when(starts_at: datetime, sent_at: datetime, zone: tzinfo) -> str:
-    """ "earlier today", "yesterday", "on Tuesday" (within the week), else "on 3 March"
-    ("on 3 March 2026" in another year), by calendar days in the reader's zone."""
+    """The slot as the reader sees it when the message goes out, by calendar days in
+    their zone: "earlier today", "yesterday", "on Tuesday" (within the week), else "on 3
+    March" ("on 3 March 2026" in another year)."""
     start = starts_at.astimezone(zone)
     sent = sent_at.astimezone(zone)
     days = (sent.date() - start.date()).days
