@@ -80,6 +80,20 @@ class _Address:
     to_name: str
 
 
+@dataclass(frozen=True)
+class _Attempt:
+    """This attempt of the activity: what it delivers, and the lease it holds the row by."""
+
+    request: DeliveryRequest
+    message: RenderedMessage
+    lease: Lease
+    info: activity.Info
+
+    @property
+    def holder(self) -> str:
+        return self.lease.holder
+
+
 class MessagingActivities:
     def __init__(
         self,
@@ -120,28 +134,21 @@ class MessagingActivities:
                 f"attempt {record.lease_holder} may still be sending",
                 _until(record.lease_expires_at, self._clock()),
             )
-        message = self._message(request, address, content)
+        attempt = _Attempt(request, self._message(request, address, content), lease, info)
         if claim.action is ClaimAction.RECONCILE:
-            return self._reconcile(request, record, message, lease, info)
-        return self._send(request, record, message, lease, info)
+            return self._reconcile(attempt, record)
+        return self._send(attempt, record)
 
     # ------------------------------------------------------------------ sending
 
-    def _send(
-        self,
-        request: DeliveryRequest,
-        record: CommunicationRecord,
-        message: RenderedMessage,
-        lease: Lease,
-        info: activity.Info,
-    ) -> DeliveryResult:
+    def _send(self, attempt: _Attempt, record: CommunicationRecord) -> DeliveryResult:
         """Call the provider for a row this attempt holds in SENDING."""
-        holder = lease.holder
-        unavailable = self._unavailable_reason(request, message.to_address)
+        request, holder = attempt.request, attempt.holder
+        unavailable = self._unavailable_reason(request, attempt.message.to_address)
         if unavailable:
             self._ledger.fail(record.id, holder, unavailable, CommunicationStatus.SKIPPED)
             raise ApplicationError(unavailable, type=CHANNEL_UNAVAILABLE, non_retryable=True)
-        budget = min(SEND_BUDGET, lease.duration / 2)
+        budget = min(SEND_BUDGET, attempt.lease.duration / 2)
         if record.lease_expires_at and self._clock() > record.lease_expires_at - budget:
             # Too late to finish before others may take the row over: leave it certainly
             # unsent and let the retry send under a fresh lease.
@@ -152,7 +159,7 @@ class MessagingActivities:
         sender = self._senders[request.channel]
         self._fail_point("before_send")
         try:
-            receipt = sender.send(message)
+            receipt = sender.send(attempt.message)
         except TransientDeliveryError as err:
             # RETRYING lets the next attempt's claim go ahead and call the provider again.
             self._ledger.fail(record.id, holder, str(err), CommunicationStatus.RETRYING)
@@ -160,7 +167,7 @@ class MessagingActivities:
         except AmbiguousDeliveryError as err:
             doubted = self._ledger.mark_in_doubt(record.id, holder, str(err))
             logger.info("%s: outcome unknown, reconciling: %s", _describe(doubted), err)
-            raise _in_doubt(str(err), self._recheck_delay(doubted, info)) from err
+            raise _in_doubt(str(err), self._recheck_delay(doubted, attempt.info)) from err
         except PermanentDeliveryError as err:
             self._ledger.fail(record.id, holder, str(err), CommunicationStatus.FAILED)
             if err.opted_out and request.recipient == Recipient.CONTACT:
@@ -186,34 +193,28 @@ class MessagingActivities:
 
     # ------------------------------------------------------------------ reconciling
 
-    def _reconcile(
-        self,
-        request: DeliveryRequest,
-        record: CommunicationRecord,
-        message: RenderedMessage,
-        lease: Lease,
-        info: activity.Info,
-    ) -> DeliveryResult:
+    def _reconcile(self, attempt: _Attempt, record: CommunicationRecord) -> DeliveryResult:
         """Settle a CHECKING row this attempt holds: complete it on evidence of the send,
         send when the provider has no such message, else retry later or, once the window
         has passed, settle it UNCONFIRMED."""
-        evidence = self._evidence(request.channel, record, message)
+        channel = attempt.request.channel
+        evidence = self._evidence(channel, record, attempt.message)
         if isinstance(evidence, Found):
             logger.info(
                 "%s: the provider has it (%s); recorded without sending again",
                 _describe(record),
                 evidence.receipt.provider_message_id,
             )
-            return self._complete(record, evidence.receipt, request.channel)
+            return self._complete(record, evidence.receipt, channel)
         if isinstance(evidence, NotFound):
-            resending = self._ledger.resend(record.id, lease.holder)
+            resending = self._ledger.resend(record.id, attempt.holder)
             if resending is None:
                 raise _in_doubt("another attempt took the message over", MIN_RECHECK)
             logger.info("%s: %s; sending it", _describe(record), evidence.reason)
-            return self._send(request, resending, message, lease, info)
-        if self._window_closed(record) or _last_attempt(info):
+            return self._send(attempt, resending)
+        if self._window_closed(record) or _last_attempt(attempt.info):
             reason = f"no evidence the provider has it: {evidence.reason}"
-            settled = self._ledger.settle_unconfirmed(record.id, lease.holder, reason)
+            settled = self._ledger.settle_unconfirmed(record.id, attempt.holder, reason)
             logger.warning(
                 "message UNCONFIRMED, not resent: appointment %s step %s channel %s key %s: %s",
                 settled.appointment_id,
@@ -222,9 +223,9 @@ class MessagingActivities:
                 settled.idempotency_key,
                 reason,
             )
-            return _replay(settled, request.channel)
-        self._ledger.release(record.id, lease.holder, f"in doubt: {evidence.reason}")
-        raise _in_doubt(evidence.reason, self._recheck_delay(record, info))
+            return _replay(settled, channel)
+        self._ledger.release(record.id, attempt.holder, f"in doubt: {evidence.reason}")
+        raise _in_doubt(evidence.reason, self._recheck_delay(record, attempt.info))
 
     def _evidence(
         self, channel: Channel, record: CommunicationRecord, message: RenderedMessage

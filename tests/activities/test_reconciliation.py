@@ -14,7 +14,12 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.messaging import DELIVERY_IN_DOUBT, FailPoint, MessagingActivities
+from activities.messaging import (
+    DELIVERY_IN_DOUBT,
+    FailPoint,
+    MessagingActivities,
+    no_fail_points,
+)
 from rebook.core.contracts import DeliveryRequest, DeliveryResult
 from rebook.core.domain import Channel, CommunicationStatus
 from rebook.core.ports import AmbiguousDeliveryError, NotFound
@@ -158,17 +163,23 @@ def dying_at(point: str) -> FailPoint:
     return fail_point
 
 
-def test_an_attempt_that_died_after_its_claim_is_waited_for_then_reconciled(
-    ledger, email, request_
-) -> None:
-    dying = MessagingActivities(
+def on(
+    ledger: InMemoryCommunicationLedger, email: RecordingSender, *, dying_at_: str | None = None
+) -> MessagingActivities:
+    """The activities over these ports, dying at one fail point when asked."""
+    return MessagingActivities(
         ledger,
         {Channel.EMAIL: email},
         "Acme",
         clock=lambda: ledger.now,
-        fail_point=dying_at("after_claim"),
+        fail_point=dying_at(dying_at_) if dying_at_ else no_fail_points,
     )
-    healthy = MessagingActivities(ledger, {Channel.EMAIL: email}, "Acme", clock=lambda: ledger.now)
+
+
+def test_an_attempt_that_died_after_its_claim_is_waited_for_then_reconciled(
+    ledger, email, request_
+) -> None:
+    dying, healthy = on(ledger, email, dying_at_="after_claim"), on(ledger, email)
     with pytest.raises(Died):
         attempt(dying, request_, 1)
 
@@ -186,14 +197,7 @@ def test_an_attempt_that_died_after_its_claim_is_waited_for_then_reconciled(
 def test_an_attempt_that_died_after_the_provider_answered_is_completed_without_resending(
     ledger, email, request_
 ) -> None:
-    dying = MessagingActivities(
-        ledger,
-        {Channel.EMAIL: email},
-        "Acme",
-        clock=lambda: ledger.now,
-        fail_point=dying_at("after_send"),
-    )
-    healthy = MessagingActivities(ledger, {Channel.EMAIL: email}, "Acme", clock=lambda: ledger.now)
+    dying, healthy = on(ledger, email, dying_at_="after_send"), on(ledger, email)
     with pytest.raises(Died):
         attempt(dying, request_, 1)
     ledger.now += START_TO_CLOSE

@@ -24,6 +24,7 @@ from api.app import create_app
 from rebook.core.domain import Channel
 from rebook.db.models import Communication, ContactOptOut
 from rebook.db.stores import CommunicationStore
+from rebook.delivery.callback_urls import with_idempotency_key
 from rebook.settings import Settings
 from tests.support.rows import add_appointment
 
@@ -585,3 +586,25 @@ def test_follow_up_report_counts_delivered_opened_and_clicked_messages(
     ]
     assert (email_sent["messages"], email_sent["delivered"]) == (3, 2)
     assert (email_sent["opened"], email_sent["clicked"]) == (2, 1)
+
+
+def test_a_signed_callback_to_the_url_our_senders_request_is_accepted(
+    client_with: ClientFactory, add_message: Callable[..., Communication], sessions: Any
+) -> None:
+    client = client_with(twilio_auth_token=TWILIO_TOKEN, public_base_url=PUBLIC_BASE_URL)
+    message = add_message("sms")
+    params = _status(message, "delivered")
+    # Exactly the StatusCallback a Twilio sender asks for: our key percent-encoded.
+    callback = with_idempotency_key(PUBLIC_BASE_URL + TWILIO_PATH, message.idempotency_key)
+
+    response = client.post(
+        callback.removeprefix(PUBLIC_BASE_URL),
+        content=urlencode(params),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Twilio-Signature": _twilio_signature(callback, params),
+        },
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json()["applied"] == 1

@@ -1,6 +1,6 @@
 import socket
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -8,7 +8,6 @@ from rebook.core.domain import CommunicationStatus
 from rebook.core.ports import (
     AmbiguousDeliveryError,
     Found,
-    LookupWindow,
     NoEvidence,
     NotFound,
     PermanentDeliveryError,
@@ -16,9 +15,8 @@ from rebook.core.ports import (
 )
 from rebook.delivery.sendgrid_email import SendGridEmailSender
 from tests.support.fakes import SENDGRID_API_KEY, FakeSendGrid
+from tests.support.messages import lookup_window as window
 from tests.support.messages import rendered
-
-NOW = datetime.now(UTC)
 
 
 def sender_for(fake: FakeSendGrid, **kwargs) -> SendGridEmailSender:
@@ -28,12 +26,6 @@ def sender_for(fake: FakeSendGrid, **kwargs) -> SendGridEmailSender:
         from_email="appointments@rebook.example",
         from_name="Rebook",
         **kwargs,
-    )
-
-
-def window(in_doubt_for: timedelta = timedelta(0)) -> LookupWindow:
-    return LookupWindow(
-        since=NOW - timedelta(minutes=1), in_doubt_since=NOW - in_doubt_for, now=NOW
     )
 
 

@@ -8,7 +8,6 @@ from rebook.core.domain import Channel, CommunicationStatus
 from rebook.core.ports import (
     AmbiguousDeliveryError,
     Found,
-    LookupWindow,
     NoEvidence,
     NotFound,
     PermanentDeliveryError,
@@ -16,16 +15,8 @@ from rebook.core.ports import (
 )
 from rebook.delivery.twilio_messaging import TwilioSmsSender, TwilioWhatsAppSender
 from tests.support.fakes import TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, FakeTwilio
+from tests.support.messages import lookup_window as window
 from tests.support.messages import rendered
-
-NOW = datetime.now(UTC)
-
-
-def window(in_doubt_for: timedelta = timedelta(0), since: datetime | None = None) -> LookupWindow:
-    return LookupWindow(
-        since=since or NOW - timedelta(minutes=1), in_doubt_since=NOW - in_doubt_for, now=NOW
-    )
-
 
 SMS_FROM = "+15005550006"
 SERVICE_SID = "MG" + "1" * 32
@@ -35,6 +26,17 @@ WHATSAPP_FROM = "+14155238886"
 def sms_sender(fake: FakeTwilio, **kwargs) -> TwilioSmsSender:
     kwargs.setdefault("from_number", SMS_FROM)
     return TwilioSmsSender(TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, base_url=fake.base_url, **kwargs)
+
+
+def template_sender(fake: FakeTwilio) -> TwilioWhatsAppSender:
+    """WhatsApp with a pre-approved template mapped for the no-show follow-up."""
+    return TwilioWhatsAppSender(
+        TWILIO_ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN,
+        from_number=WHATSAPP_FROM,
+        content_sids={"no_show_followup": "HX" + "a" * 32},
+        base_url=fake.base_url,
+    )
 
 
 def whatsapp_sender(fake: FakeTwilio) -> TwilioWhatsAppSender:
@@ -131,7 +133,9 @@ def test_lookup_ignores_messages_created_before_the_claim(fake_twilio):
     message = rendered(Channel.SMS)
     sender.send(message)
 
-    result = sender.lookup(message, window(timedelta(hours=1), since=NOW + timedelta(hours=1)))
+    result = sender.lookup(
+        message, window(timedelta(hours=1), since=datetime.now(UTC) + timedelta(hours=1))
+    )
 
     assert isinstance(result, NotFound)
 
@@ -158,13 +162,7 @@ def test_lookup_through_a_messaging_service_matches_the_service(fake_twilio):
 
 
 def test_lookup_of_a_whatsapp_template_matches_without_the_body(fake_twilio):
-    sender = TwilioWhatsAppSender(
-        TWILIO_ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN,
-        from_number=WHATSAPP_FROM,
-        content_sids={"no_show_followup": "HX" + "a" * 32},
-        base_url=fake_twilio.base_url,
-    )
+    sender = template_sender(fake_twilio)
     message = rendered(Channel.WHATSAPP, template="no_show_followup", template_variables={})
     receipt = sender.send(message)
 
@@ -258,13 +256,7 @@ def test_no_status_callback_without_one(fake_twilio):
 
 
 def test_whatsapp_sends_the_pre_approved_template_when_one_is_mapped(fake_twilio):
-    sender = TwilioWhatsAppSender(
-        TWILIO_ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN,
-        from_number=WHATSAPP_FROM,
-        content_sids={"no_show_followup": "HX" + "a" * 32},
-        base_url=fake_twilio.base_url,
-    )
+    sender = template_sender(fake_twilio)
     variables = {"1": "Ada", "5": "https://book.example.com/r/1"}
 
     sender.send(

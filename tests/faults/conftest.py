@@ -12,13 +12,21 @@ import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from rebook.core.contracts import DeliveryRequest
+from rebook.core.domain import Channel, Recipient
+from rebook.core.steps import Step, Template
 from rebook.db.engine import create_engine_for, session_factory
+from rebook.db.models import Communication
+from tests.support.factories import appointment
 from tests.support.fakes import TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, FakeTwilio
+from tests.support.rows import save_appointment
 from tests.support.temporal_dev import DevServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,6 +44,34 @@ async def dev_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[
 class FaultDatabase:
     url: str
     sessions: sessionmaker[Session]
+
+    def sms_follow_up(self, name: str) -> DeliveryRequest:
+        """A booked appointment (stored) and the request for its no-show follow-up by SMS,
+        which the fake Twilio receives."""
+        details = appointment(
+            appointment_id=f"apt_{name}",
+            external_id=f"ext-{name}",
+            starts_at=datetime.now(UTC) - timedelta(minutes=10),
+        )
+        save_appointment(self.sessions, details)
+        return DeliveryRequest(
+            idempotency_key=f"{details.appointment_id}:no_show_followup@{name}:sms",
+            step=Step.NO_SHOW_FOLLOWUP.value,
+            template=Template.NO_SHOW_FOLLOWUP,
+            channel=Channel.SMS,
+            recipient=Recipient.CONTACT,
+            scheduled_for=datetime.now(UTC),
+            appointment=details,
+        )
+
+    def message(self, idempotency_key: str) -> Communication:
+        with self.sessions() as session:
+            row = session.scalar(
+                select(Communication).where(Communication.idempotency_key == idempotency_key)
+            )
+            assert row is not None, idempotency_key
+            session.expunge(row)
+            return row
 
 
 @pytest.fixture

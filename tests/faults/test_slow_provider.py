@@ -5,21 +5,15 @@ Messages list and records Twilio's own SID. One POST, one message, attempts 1.""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
 from temporalio.client import Client
 
-from rebook.core.contracts import DeliveryRequest, DeliveryResult
-from rebook.core.domain import Channel, CommunicationStatus, Recipient
-from rebook.core.steps import Step, Template
-from rebook.db.models import Communication
+from rebook.core.contracts import DeliveryResult
+from rebook.core.domain import CommunicationStatus
 from tests.faults.conftest import WAIT_S, FaultDatabase, Workers
 from tests.faults.deliver_once import DeliverOnce
-from tests.support.factories import appointment
 from tests.support.fakes import FakeTwilio
-from tests.support.rows import save_appointment
 from tests.support.temporal_dev import DevServer
 
 
@@ -27,17 +21,7 @@ from tests.support.temporal_dev import DevServer
 async def test_a_message_twilio_took_but_answered_too_late_is_sent_exactly_once(
     dev_server: DevServer, workers: Workers, fault_db: FaultDatabase, fake_twilio: FakeTwilio
 ) -> None:
-    details = appointment(appointment_id="apt_slow", external_id="ext-slow")
-    save_appointment(fault_db.sessions, details)
-    request = DeliveryRequest(
-        idempotency_key="apt_slow:no_show_followup@slow:sms",
-        step=Step.NO_SHOW_FOLLOWUP.value,
-        template=Template.NO_SHOW_FOLLOWUP,
-        channel=Channel.SMS,
-        recipient=Recipient.CONTACT,
-        scheduled_for=datetime.now(UTC),
-        appointment=details,
-    )
+    request = fault_db.sms_follow_up("slow")
     fake_twilio.answer_late(3)  # the worker's client gives up after 1 s (PROVIDER_TIMEOUT_S)
     workers.launch("-m", "tests.faults.worker_entry")
     client = await Client.connect(dev_server.address)
@@ -52,12 +36,8 @@ async def test_a_message_twilio_took_but_answered_too_late_is_sent_exactly_once(
     assert len(fake_twilio.received("POST")) == 1  # never POSTed twice
     [sid] = fake_twilio.sids
     assert (result.status, result.provider_message_id) == (CommunicationStatus.SENT, sid)
-    with fault_db.sessions() as session:
-        row = session.scalar(
-            select(Communication).where(Communication.idempotency_key == request.idempotency_key)
-        )
-        assert row is not None
-        assert (row.status, row.provider_message_id, row.attempts) == ("sent", sid, 1)
-        assert row.in_doubt_since is not None  # it was in doubt, and settled by evidence
-        assert row.error is None
+    row = fault_db.message(request.idempotency_key)
+    assert (row.status, row.provider_message_id, row.attempts) == ("sent", sid, 1)
+    assert row.in_doubt_since is not None  # it was in doubt, and settled by evidence
+    assert row.error is None
     assert "outcome unknown" in workers.output()

@@ -8,21 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
 from temporalio.client import Client
 
-from rebook.core.contracts import DeliveryRequest, DeliveryResult
-from rebook.core.domain import Channel, CommunicationStatus, Recipient
-from rebook.core.steps import Step, Template
-from rebook.db.models import Communication
+from rebook.core.contracts import DeliveryResult
+from rebook.core.domain import CommunicationStatus
 from tests.faults.conftest import WAIT_S, FaultDatabase, Workers
 from tests.faults.deliver_once import DeliverOnce
-from tests.support.factories import appointment
 from tests.support.fakes import FakeTwilio
-from tests.support.rows import save_appointment
 from tests.support.temporal_dev import DevServer
 
 ENTRY = ("-m", "tests.faults.worker_entry")
@@ -37,32 +31,6 @@ KILL_POINTS = {
     "after_send": 1,  # Twilio answered; the receipt was lost with the worker
     "before_complete": 1,
 }
-
-
-def _request(db: FaultDatabase, point: str) -> DeliveryRequest:
-    details = appointment(
-        appointment_id=f"apt_{point}",
-        external_id=f"ext-{point}",
-        starts_at=datetime.now(UTC) - timedelta(minutes=10),
-    )
-    save_appointment(db.sessions, details)
-    return DeliveryRequest(
-        idempotency_key=f"{details.appointment_id}:no_show_followup@kill:sms",
-        step=Step.NO_SHOW_FOLLOWUP.value,
-        template=Template.NO_SHOW_FOLLOWUP,
-        channel=Channel.SMS,
-        recipient=Recipient.CONTACT,
-        scheduled_for=datetime.now(UTC),
-        appointment=details,
-    )
-
-
-def _row(db: FaultDatabase, key: str) -> Communication:
-    with db.sessions() as session:
-        row = session.scalar(select(Communication).where(Communication.idempotency_key == key))
-        assert row is not None
-        session.expunge(row)
-        return row
 
 
 def _wait_for_post(fake: FakeTwilio) -> None:
@@ -82,7 +50,7 @@ async def test_a_worker_killed_at_any_point_of_a_send_delivers_it_exactly_once(
     fake_twilio: FakeTwilio,
 ) -> None:
     client = await Client.connect(dev_server.address)
-    request = _request(fault_db, point)
+    request = fault_db.sms_follow_up(point)
     if point == "during_call":
         fake_twilio.answer_late(WAIT_S)  # takes the message, never answers in time
         doomed = workers.launch(*ENTRY)
@@ -103,7 +71,7 @@ async def test_a_worker_killed_at_any_point_of_a_send_delivers_it_exactly_once(
     result: DeliveryResult = await asyncio.wait_for(handle.result(), WAIT_S)
 
     [sid] = fake_twilio.sids  # exactly one message at the provider
-    row = _row(fault_db, request.idempotency_key)
+    row = fault_db.message(request.idempotency_key)
     assert (result.status, result.provider_message_id) == (CommunicationStatus.SENT, sid)
     assert (row.status, row.provider, row.provider_message_id) == ("sent", "twilio", sid), (
         workers.output()

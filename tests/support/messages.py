@@ -5,11 +5,12 @@ receives (for sender tests). Valid by default; each test changes only what it te
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rebook.core.contracts import AppointmentDetails, DeliveryRequest, ExperimentAssignment
 from rebook.core.domain import Channel, Recipient
-from rebook.core.ports import RenderedMessage
+from rebook.core.ports import LookupWindow, RenderedMessage
 from rebook.core.steps import Template
 from tests.support.factories import appointment
 
@@ -53,3 +54,14 @@ def rendered(channel: Channel = Channel.EMAIL, **changes: Any) -> RenderedMessag
         contact_id="con_1",
     )
     return replace(base, **changes)
+
+
+def lookup_window(
+    in_doubt_for: timedelta = timedelta(0), since: datetime | None = None
+) -> LookupWindow:
+    """A sender lookup now, for a message claimed a minute ago (or `since`) whose send has
+    been in doubt for in_doubt_for."""
+    now = datetime.now(UTC)
+    return LookupWindow(
+        since=since or now - timedelta(minutes=1), in_doubt_since=now - in_doubt_for, now=now
+    )
