@@ -169,6 +169,7 @@ class Supervisor:
         self._env = env
         self._pid_file = pid_file
         self._backoff_s = backoff_s
+        self._recorded = False  # the pid file is this stack's (not one it refused to join)
         self.members: list[Supervised] = []
 
     def start(self, name: str, argv: list[str], *, restart: bool) -> Supervised:
@@ -195,7 +196,8 @@ class Supervisor:
         for member in reversed(self.members):
             if member.child is not None:
                 member.child.stop()
-        self._pid_file.remove()
+        if self._recorded:
+            self._pid_file.remove()
 
     def _died(self, member: Supervised, now: float) -> None:
         assert member.child is not None
@@ -219,6 +221,7 @@ class Supervisor:
 
     def _record(self) -> None:
         self._pid_file.write([m.child for m in self.members if m.child is not None])
+        self._recorded = True
 
 
 def stop_leftovers(pid_file: PidFile) -> None:

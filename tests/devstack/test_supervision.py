@@ -128,6 +128,7 @@ def test_a_leftover_that_is_not_verifiably_ours_is_named_not_killed(tmp_path: Pa
             assert stack.exit_code() == 1, stack.output()
             assert stack.logged(f"kill {stranger.pid}")(), stack.output()
         assert stranger.poll() is None  # still running: it was only named
+        assert (data_dir / PID_FILE_NAME).exists()  # kept for the next try
     finally:
         stranger.kill()
         stranger.wait()
@@ -142,6 +143,7 @@ def test_a_stack_that_is_still_running_is_not_started_twice(tmp_path: Path) -> N
         with running_stack(env) as stack:
             assert stack.exit_code() == 1, stack.output()
             assert stack.logged(f"already running (supervisor pid {supervisor.pid})")()
+        assert (data_dir / PID_FILE_NAME).exists()  # still the running stack's
     finally:
         supervisor.kill()
         supervisor.wait()
