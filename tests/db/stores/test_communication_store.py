@@ -319,3 +319,21 @@ def test_concurrent_claims_of_a_retrying_row_send_exactly_once(
     assert sum(claim.must_send for claim in claims) == 1
     [stored] = store.for_appointment(first.record.appointment_id)
     assert stored.attempts == 2
+
+
+def test_release_ends_the_holders_lease_so_the_next_attempt_reconciles_at_once(
+    store: CommunicationStore,
+) -> None:
+    first = store.claim(draft(), LEASE)
+    store.mark_in_doubt(first.record.id, LEASE.holder, "read timeout")
+    store.claim(draft(), NEXT)  # reconciling, its lease running
+
+    store.release(first.record.id, LEASE.holder, "not the holder: ignored")
+    waiting = store.claim(draft(), Lease("run-1/act-1#3", timedelta(seconds=30)))
+    store.release(first.record.id, NEXT.holder, "in doubt: no evidence yet")
+    next_check = store.claim(draft(), Lease("run-1/act-1#4", timedelta(seconds=30)))
+
+    assert waiting.action is ClaimAction.WAIT
+    assert next_check.action is ClaimAction.RECONCILE
+    assert next_check.record.error == "in doubt: no evidence yet"
+    assert next_check.record.in_doubt_since == T0
