@@ -62,8 +62,10 @@ API_RETRY = RetryConfig(
 # A worker's long poll lasts up to about a minute and each one refreshes its
 # last_access_time; a poller not seen for longer than this is gone.
 POLLER_RECENT = timedelta(minutes=2)
-# /healthz may be probed every second; the task queue is described at most this often.
+# /healthz may be probed every second; the task queue is described at most this often
+# while a worker is seen (and every second while none is, so a new one shows at once).
 WORKER_CHECK_CACHE_S = 5.0
+NO_WORKER_CHECK_CACHE_S = 1.0
 
 _OUTAGE_CODES = frozenset(
     {
@@ -162,11 +164,15 @@ class AppointmentWorkflows:
 
     async def workers_polling(self) -> bool:
         """Whether a worker polls this task queue (seen in the last POLLER_RECENT), so the
-        workflows' timers and messages will actually run. Cached for WORKER_CHECK_CACHE_S.
-        Raises Unavailable when Temporal cannot be reached."""
+        workflows' timers and messages will actually run. Cached for WORKER_CHECK_CACHE_S
+        (NO_WORKER_CHECK_CACHE_S when none was seen). Raises Unavailable when Temporal
+        cannot be reached."""
         cached = self._workers_checked
-        if cached is not None and time.monotonic() - cached[0] < WORKER_CHECK_CACHE_S:
-            return cached[1]
+        if cached is not None:
+            checked_at, polling = cached
+            ttl = WORKER_CHECK_CACHE_S if polling else NO_WORKER_CHECK_CACHE_S
+            if time.monotonic() - checked_at < ttl:
+                return polling
         since = datetime.now(UTC) - POLLER_RECENT
         polling = await self._connection.pollers_seen(self._task_queue, since)
         self._workers_checked = (time.monotonic(), polling)
