@@ -12,11 +12,13 @@ import os
 import signal
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.messaging import DEFAULT_RECONCILE_WINDOW, FailPoint, no_fail_points
 from activities.workspaces import WorkspaceActivities, WorkspacePorts
 from rebook.core.ports import DeliveryProfile
 from rebook.core.workspaces import WorkspaceId
@@ -24,6 +26,7 @@ from rebook.db.engine import create_engine_for, session_factory
 from rebook.db.migrate import upgrade_to_head
 from rebook.db.stores import AppointmentStore, CommunicationStore, WorkspaceSettingsStore
 from rebook.delivery.profiles import DeliveryProfiles
+from rebook.faults import fail_point
 from rebook.playbooks.catalog import CatalogResolver, PlaybookCatalog
 from rebook.playbooks.disk_catalog import DiskPlaybookCatalog
 from rebook.playbooks.message_renderer import CatalogMessageRenderer
@@ -53,16 +56,26 @@ def build_activities(settings: Settings) -> WorkspaceActivities:
         lambda workspace_id: WorkspaceSettingsStore(sessions, workspace_id),
         settings.credential_cipher(),
     )
-    return activities_on(sessions, profiles, build_catalog(settings))
+    return activities_on(
+        sessions,
+        profiles,
+        build_catalog(settings),
+        reconcile_window=timedelta(seconds=settings.delivery_reconcile_window_s),
+        fail_point=fail_point,
+    )
 
 
 def activities_on(
     sessions: sessionmaker[Session],
     delivery: Callable[[WorkspaceId], DeliveryProfile],
     catalog: PlaybookCatalog,
+    *,
+    reconcile_window: timedelta = DEFAULT_RECONCILE_WINDOW,
+    fail_point: FailPoint = no_fail_points,
 ) -> WorkspaceActivities:
     """The activities over a database, each workspace's brand and senders, and a playbook
-    catalog (tests pass their own)."""
+    catalog (tests pass their own). fail_point: rebook.faults.fail_point in the worker (a
+    no-op unless REBOOK_FAILPOINTS is set, which only tests do)."""
     return WorkspaceActivities(
         WorkspacePorts(
             communications=lambda workspace_id: CommunicationStore(sessions, workspace_id),
@@ -73,6 +86,8 @@ def activities_on(
             settings=lambda workspace_id: WorkspaceSettingsStore(sessions, workspace_id).settings(),
             playbooks=CatalogResolver(catalog),
             renderer=CatalogMessageRenderer(catalog),
+            reconcile_window=reconcile_window,
+            fail_point=fail_point,
         )
     )
 

@@ -10,10 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from temporalio import activity
 
-from activities.messaging import MessagingActivities
+from activities.messaging import (
+    DEFAULT_RECONCILE_WINDOW,
+    FailPoint,
+    MessagingActivities,
+    no_fail_points,
+)
 from activities.playbooks import PlaybookActivities
 from activities.records import RecordActivities
 from activities.send_checks import SendCheckActivities
@@ -44,8 +50,9 @@ from rebook.core.workspaces import WorkspaceId, WorkspaceSettings, with_workspac
 @dataclass(frozen=True)
 class WorkspacePorts:
     """Factories of each workspace's ports (the worker builds them from the database), and
-    the pieces every workspace shares for now: the playbook catalog's resolver and the
-    renderer of its copy (which takes the workspace's brand per message)."""
+    the pieces every workspace shares for now: the playbook catalog's resolver, the
+    renderer of its copy (which takes the workspace's brand per message), how long a send
+    in doubt is reconciled, and the fail points of fault tests (rebook.faults)."""
 
     communications: Callable[[WorkspaceId], CommunicationLedger]
     appointments: Callable[[WorkspaceId], AppointmentLedger]
@@ -55,6 +62,8 @@ class WorkspacePorts:
     settings: Callable[[WorkspaceId], WorkspaceSettings]
     playbooks: PlaybookResolver
     renderer: MessageRenderer
+    reconcile_window: timedelta = DEFAULT_RECONCILE_WINDOW
+    fail_point: FailPoint = no_fail_points
 
 
 class WorkspaceActivities:
@@ -70,6 +79,8 @@ class WorkspaceActivities:
             profile.senders,
             self._ports.renderer,
             profile.brand,
+            reconcile_window=self._ports.reconcile_window,
+            fail_point=self._ports.fail_point,
         )
         return messaging.deliver_message(request)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Security
 from temporalio.client import Client
@@ -15,6 +16,7 @@ from api.middleware import AuditMiddleware, RateLimitHeadersMiddleware
 from api.routers import (
     appointments,
     audit,
+    communications,
     contacts,
     events,
     health,
@@ -23,6 +25,7 @@ from api.routers import (
     webhooks,
     workspace,
 )
+from api.schemas import ErrorOut
 from rebook.db.engine import create_engine_for, session_factory
 from rebook.db.stores import RateLimitStore, WorkspaceSettingsStore, WorkspaceStore
 from rebook.playbooks.disk_catalog import DiskPlaybookCatalog
@@ -31,19 +34,30 @@ from rebook.services.errors import Unavailable
 from rebook.services.rate_limits import RateLimiter
 from rebook.services.workspaces import Defaults, WorkspaceDirectory
 from rebook.settings import Settings
-from rebook.temporal.gateway import TemporalConnection
+from rebook.temporal.gateway import TaskQueueWorkers, TemporalConnection
 
 # Routers of the /v1 API proper: every route authenticates (get_principal), whatever its
 # own dependencies; the isolation test walks them all.
 KEYED_ROUTERS = (
     appointments.router,
     events.router,
+    communications.router,
     contacts.router,
     reports.router,
     workspace.router,
     keys.router,
     audit.router,
 )
+
+# What every keyed route may answer before it runs (get_principal). Declared whether or
+# not a key exists yet: one can be created at any time (POST /v1/keys, `rebook key
+# create`), and from then on they apply. The key itself is the ApiKey security scheme,
+# never a header parameter, so a client of an open API is not made to send one.
+_KEYED: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut, "description": "Missing or invalid API key (once any key exists)"},
+    403: {"model": ErrorOut, "description": "The API key lacks the route's scope"},
+    429: {"model": ErrorOut, "description": "The API key's rate limit; see Retry-After"},
+}
 
 
 def create_app(settings: Settings, *, temporal_client: Client | None = None) -> FastAPI:
@@ -54,9 +68,10 @@ def create_app(settings: Settings, *, temporal_client: Client | None = None) -> 
     still starts and each request that needs Temporal retries the connection (503 meanwhile).
 
     app.state: settings, engine, sessions (a sessionmaker the stores are built on),
-    temporal (a TemporalConnection), auth (Authenticator), limiter (RateLimiter),
-    directory (WorkspaceDirectory), cipher (CredentialCipher or None) and playbooks (the
-    catalog a playbook named by a booking must be in; read on first use).
+    temporal (a TemporalConnection), workers (TaskQueueWorkers, for health), auth
+    (Authenticator), limiter (RateLimiter), directory (WorkspaceDirectory), cipher
+    (CredentialCipher or None) and playbooks (the catalog a playbook named by a booking
+    must be in; read on first use).
     The database schema is not created here: run rebook.db.migrate first.
     """
 
@@ -104,13 +119,14 @@ def create_app(settings: Settings, *, temporal_client: Client | None = None) -> 
     app.state.temporal = TemporalConnection(
         settings.temporal_address, settings.temporal_namespace, temporal_client
     )
+    app.state.workers = TaskQueueWorkers(app.state.temporal, settings.task_queue)
     app.state.playbooks = DiskPlaybookCatalog.with_defaults(settings.playbook_dir)
     install_error_handlers(app)
     # Added last runs first: the audit sees the final status, headers included.
     app.add_middleware(RateLimitHeadersMiddleware)
     app.add_middleware(AuditMiddleware)
     for router in KEYED_ROUTERS:
-        app.include_router(router, dependencies=[Security(get_principal)])
+        app.include_router(router, dependencies=[Security(get_principal)], responses=_KEYED)
     app.include_router(health.router)  # open: load balancers and probes carry no key
     # No API key either: providers sign their webhooks instead (api/webhook_signatures.py),
     # and they are not rate-limited (providers retry; dropping their events loses data).

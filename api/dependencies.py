@@ -4,7 +4,7 @@ workspace, from what create_app put on app.state:
 
 - app.state.settings: Settings
 - app.state.sessions: sessionmaker[Session] (the stores are built on it)
-- app.state.temporal: TemporalConnection
+- app.state.temporal: TemporalConnection; app.state.workers: TaskQueueWorkers (health)
 - app.state.playbooks: PlaybookCatalog (every workspace's, for now)
 - app.state.auth: Authenticator; app.state.limiter: RateLimiter
 - app.state.directory: WorkspaceDirectory (each workspace's settings, cached briefly)
@@ -42,6 +42,7 @@ from rebook.services.api_keys import ApiKeyService
 from rebook.services.appointments import AppointmentService
 from rebook.services.audit import AuditService
 from rebook.services.auth import Authenticator, Principal
+from rebook.services.communications import CommunicationService
 from rebook.services.delivery_reports import DeliveryReportService
 from rebook.services.errors import Forbidden
 from rebook.services.events import EventService
@@ -51,7 +52,7 @@ from rebook.services.rate_limits import RateLimiter
 from rebook.services.reports import ReportService
 from rebook.services.workspaces import WorkspaceDirectory, WorkspaceSettingsService
 from rebook.settings import Settings
-from rebook.temporal.gateway import AppointmentWorkflows, TemporalConnection
+from rebook.temporal.gateway import AppointmentWorkflows, TaskQueueWorkers, TemporalConnection
 
 
 def get_settings(request: Request) -> Settings:
@@ -139,6 +140,10 @@ async def get_appointment_service(request: Request, principal: PrincipalDep) -> 
     )
 
 
+def get_communication_service(request: Request, principal: PrincipalDep) -> CommunicationService:
+    return CommunicationService(CommunicationStore(_sessions(request), principal.workspace_id))
+
+
 async def get_event_service(request: Request, principal: PrincipalDep) -> EventService:
     workspace_id = principal.workspace_id
     return EventService(
@@ -193,8 +198,9 @@ def get_delivery_report_service(request: Request) -> DeliveryReportService:
 
 def get_health_service(request: Request) -> HealthService:
     # ping() reads no workspace's rows; the default scope only satisfies the constructor.
+    workers: TaskQueueWorkers = request.app.state.workers
     return HealthService(
-        AppointmentStore(_sessions(request), DEFAULT_WORKSPACE_ID), _temporal(request)
+        AppointmentStore(_sessions(request), DEFAULT_WORKSPACE_ID), _temporal(request), workers
     )
 
 
@@ -219,6 +225,10 @@ AppointmentsWriterDep = Annotated[
 AppointmentsReaderDep = Annotated[
     AppointmentService,
     Security(get_appointment_service, scopes=_scoped(Scope.APPOINTMENTS_READ)),
+]
+CommunicationsDep = Annotated[
+    CommunicationService,
+    Security(get_communication_service, scopes=_scoped(Scope.APPOINTMENTS_READ)),
 ]
 EventsDep = Annotated[
     EventService, Security(get_event_service, scopes=_scoped(Scope.APPOINTMENTS_WRITE))

@@ -1,5 +1,6 @@
 """Where errors become HTTP answers, in one place: the use cases' errors
-(rebook.services.errors), the API's own Unauthorized, and anything unexpected.
+(rebook.services.errors), the API's own Unauthorized, validation errors and anything
+unexpected.
 
 Every error body is {"detail": ...}, like FastAPI's own; an InvalidField keeps FastAPI's
 validation shape (a list naming each offending field by its `loc`), so a rule checked
@@ -9,9 +10,10 @@ after parsing reads the same as one pydantic checked.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request, status
-from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
@@ -50,13 +52,43 @@ class Unauthorized(Exception):
         self.detail = detail
 
 
+async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's 422, with refused secrets redacted, made safe to encode whatever the
+    client sent: the echoed input may be undecodable bytes or text with unpaired
+    surrogates, which JSON cannot carry."""
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {**error, "input": REDACTED}
+        if SECRET_FIELDS & {str(part) for part in error["loc"]}
+        else error
+        for error in exc.errors()
+    ]
+    detail = _printable(jsonable_encoder(errors, custom_encoder={bytes: _bytes_text}))
+    return JSONResponse({"detail": detail}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+def _bytes_text(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")
+
+
+def _printable(value: Any) -> Any:
+    """value with every string's unencodable characters written as \\u escapes."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, list):
+        return [_printable(item) for item in value]
+    if isinstance(value, dict):
+        return {_printable(key): _printable(item) for key, item in value.items()}
+    return value
+
+
 async def _service_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServiceError)
     if isinstance(exc, InvalidField):
         invalid = RequestValidationError(
             [{"type": "value_error", "loc": exc.loc, "msg": exc.detail, "input": exc.value}]
         )
-        return await request_validation_exception_handler(request, invalid)
+        return await _invalid_request(request, invalid)
     if isinstance(exc, Unavailable):
         logger.warning("answering 503: %s", exc.detail)
     code = next(
@@ -73,17 +105,6 @@ def _headers(exc: ServiceError) -> dict[str, str] | None:
     if isinstance(exc, RateLimited):
         return exc.headers
     return None
-
-
-async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
-    errors = [
-        {**error, "input": REDACTED}
-        if SECRET_FIELDS & {str(part) for part in error["loc"]}
-        else error
-        for error in exc.errors()
-    ]
-    return await request_validation_exception_handler(request, RequestValidationError(errors))
 
 
 async def _unauthorized(_request: Request, exc: Exception) -> JSONResponse:

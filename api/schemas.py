@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from babel import Locale, UnknownLocaleError
@@ -19,10 +19,12 @@ from pydantic import (
     AliasPath,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
     HttpUrl,
+    StrictInt,
     TypeAdapter,
     ValidationError,
     ValidationInfo,
@@ -41,6 +43,13 @@ from rebook.core.domain import (
 )
 from rebook.core.experiments import assign_variant, validate_variants
 from rebook.core.rules import DEFAULT_VARIANTS
+from rebook.core.time_rules import (
+    BOOKING_HORIZON,
+    CLOCK_SKEW,
+    OLDEST_EVENT,
+    booking_problem,
+    occurrence_problem,
+)
 from rebook.core.workspaces import timezone_problem
 from rebook.services.ids import new_appointment_id
 
@@ -60,20 +69,64 @@ def _iana_timezone(value: str) -> str:
     return value
 
 
-def _in_the_future(value: datetime) -> datetime:
-    if value <= datetime.now(UTC):
-        raise ValueError("must be in the future")
+def _bookable(value: datetime) -> datetime:
+    problem = booking_problem(value, datetime.now(UTC))
+    if problem:
+        raise ValueError(problem)
     return value
 
 
-# Platforms' clocks drift a little; beyond this an occurred_at "from the future" is a bug
-# that would make later reports look stale to the workflow.
-CLOCK_SKEW_ALLOWED = timedelta(minutes=5)
+def _plausible_occurrence(value: datetime) -> datetime:
+    problem = occurrence_problem(value, datetime.now(UTC))
+    if problem:
+        raise ValueError(problem)
+    return value
 
 
-def _not_in_the_future(value: datetime) -> datetime:
-    if value > datetime.now(UTC) + CLOCK_SKEW_ALLOWED:
-        raise ValueError("must not be in the future")
+def _iso_8601(value: Any) -> Any:
+    """Times are ISO 8601 text. Pydantic would also read a number (or a numeric string,
+    as every query value is) as Unix seconds, so `until=0.5` would mean 1970."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 date-time string")
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(
+            "must be an ISO 8601 date-time with a UTC offset, e.g. 2026-11-01T09:00:00Z"
+        ) from None
+
+
+def valid_text(value: str) -> str:
+    """Text must be storable and printable everywhere: no NUL (PostgreSQL refuses it in
+    text columns) and no lone UTF-16 surrogates (not Unicode; they cannot be encoded as
+    UTF-8, so they could be neither stored nor echoed back)."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text (no unpaired surrogates)") from None
+    return value
+
+
+def valid_url_text(value: str) -> str:
+    """valid_text for path and query values. The server decodes percent-escapes that are
+    not UTF-8 to U+FFFD, so that character there means the client sent invalid text."""
+    if "\ufffd" in valid_text(value):
+        raise ValueError("must be percent-encoded UTF-8")
+    return value
+
+
+def _valid_texts(value: Any) -> Any:
+    """valid_text on a field's raw string, or on each string of a list. Nested objects are
+    left to their own model (a TextChecked too), which names the inner field."""
+    if isinstance(value, str):
+        return valid_text(value)
+    if isinstance(value, list | tuple):
+        for item in value:
+            _valid_texts(item)
     return value
 
 
@@ -99,8 +152,29 @@ def _known_locale(value: str) -> str:
 
 E164Phone = Annotated[str, AfterValidator(_e164)]
 IanaTimezone = Annotated[str, Field(max_length=64), AfterValidator(_iana_timezone)]
-FutureAwareDatetime = Annotated[AwareDatetime, AfterValidator(_in_the_future)]
-PastAwareDatetime = Annotated[AwareDatetime, AfterValidator(_not_in_the_future)]
+# Any time a client sends: ISO 8601 text with a UTC offset.
+IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_8601)]
+BookableDatetime = Annotated[
+    IsoDatetime,
+    AfterValidator(_bookable),
+    Field(
+        description="ISO 8601 with a UTC offset; must be in the future and at most "
+        f"{BOOKING_HORIZON.days} days ahead"
+    ),
+]
+OccurrenceDatetime = Annotated[
+    IsoDatetime,
+    AfterValidator(_plausible_occurrence),
+    Field(
+        description="ISO 8601 with a UTC offset; must not be in the future (beyond "
+        f"{int(CLOCK_SKEW.total_seconds() // 60)} minutes of clock skew) nor more than "
+        f"{OLDEST_EVENT.days} days ago"
+    ),
+]
+# Query and path values: also text, checked like body text.
+QueryDatetime = Annotated[IsoDatetime, Field(description="ISO 8601 with a UTC offset")]
+PathId = Annotated[str, Field(max_length=200), AfterValidator(valid_url_text)]
+QueryText = Annotated[str, AfterValidator(valid_url_text)]
 WebUrl = Annotated[
     str,
     Field(min_length=1, max_length=2000, json_schema_extra={"format": "uri"}),
@@ -115,15 +189,27 @@ LocaleTag = Annotated[
 PlaybookName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 
 
-class _Strict(BaseModel):
-    # Unknown fields are most likely a platform typo; refusing them surfaces it early.
+class TextChecked(BaseModel):
+    """Every string field of the body (and of its nested models, which are TextChecked
+    too) is valid_text, checked before anything else reads it."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _valid_text(cls, value: Any) -> Any:
+        return _valid_texts(value)
+
+
+class StrictBody(TextChecked):
+    """A request body: text-checked, and unknown fields refused (most likely a platform
+    typo; refusing them surfaces it early)."""
+
     model_config = ConfigDict(extra="forbid")
 
 
 # --------------------------------------------------------------------------- requests
 
 
-class ContactIn(_Strict):
+class ContactIn(StrictBody):
     id: Identifier
     name: str = Field(min_length=1, max_length=200)
     email: EmailStr | None = Field(default=None, max_length=320)
@@ -137,13 +223,13 @@ class ContactIn(_Strict):
     )
 
 
-class HostIn(_Strict):
+class HostIn(StrictBody):
     id: Identifier
     name: str = Field(min_length=1, max_length=200)
     email: EmailStr | None = Field(default=None, max_length=320)
 
 
-class ExperimentIn(_Strict):
+class ExperimentIn(StrictBody):
     name: str = Field(min_length=1, max_length=100)
     variants: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(
         default_factory=lambda: list(DEFAULT_VARIANTS), min_length=1
@@ -156,9 +242,9 @@ class ExperimentIn(_Strict):
         return list(validate_variants(variants))
 
 
-class AppointmentCreate(_Strict):
+class AppointmentCreate(StrictBody):
     external_id: str = Field(min_length=1, max_length=200)
-    starts_at: FutureAwareDatetime
+    starts_at: BookableDatetime
     duration_minutes: int = Field(ge=1, le=1440)
     kind: AppointmentKind
     topic: str = Field(min_length=1, max_length=500)
@@ -203,17 +289,32 @@ class AppointmentCreate(_Strict):
 
     def fingerprint(self) -> str:
         """sha256 of the canonical JSON of the validated body: defaults filled in, keys
-        sorted, so two requests that mean the same thing fingerprint the same. Fields added
+        sorted and times as UTC instants, so two requests that mean the same thing (the
+        same start written with another UTC offset) fingerprint the same. Fields added
         later count only when set, so a platform retrying a booking made before they
         existed gets the same answer rather than a 409."""
+        return _sha256(self._canonical(starts_at=self.starts_at.astimezone(UTC).isoformat()))
+
+    def legacy_fingerprint(self) -> str:
+        """The fingerprint as bookings stored before instants were compared have it: the
+        start as written (its own UTC offset). A retry of such a booking still matches."""
+        return _sha256(self._canonical())
+
+    def _canonical(self, *, starts_at: str | None = None) -> str:
+        """The body as JSON, keys sorted; starts_at replaces the start as written."""
         body = self.model_dump(mode="json")
         for name in _ADDED_LATER:
             if body[name] is None:
                 del body[name]
         if body["contact"]["locale"] is None:
             del body["contact"]["locale"]
-        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        if starts_at is not None:
+            body["starts_at"] = starts_at
+        return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 # Builds the core dataclass (and its nested contact and host) from the parsed body's fields.
@@ -221,12 +322,23 @@ _APPOINTMENT = TypeAdapter(AppointmentDetails)
 _ADDED_LATER = ("location", "join_url", "instructions", "interest", "playbook")
 
 
-class EventIn(_Strict):
+class EventIn(StrictBody):
     type: EventType
-    event_id: str | None = Field(default=None, min_length=1, max_length=200)
-    occurred_at: PastAwareDatetime | None = None
+    event_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="the platform's id of this event: a repeat is acknowledged as a "
+        "duplicate and applied once",
+    )
+    occurred_at: OccurrenceDatetime | None = None
     # Declared after `type` so its validator can see the event type.
-    new_starts_at: FutureAwareDatetime | None = Field(default=None, validate_default=True)
+    new_starts_at: BookableDatetime | None = Field(
+        default=None,
+        validate_default=True,
+        description="required for `rescheduled`: the new start, ISO 8601 with a UTC offset; "
+        f"must be in the future and at most {BOOKING_HORIZON.days} days ahead",
+    )
     reason: str | None = Field(default=None, max_length=2000)
 
     @field_validator("new_starts_at")
@@ -266,6 +378,8 @@ class ExperimentOut(BaseModel):
 
 class CommunicationOut(BaseModel):
     id: str
+    appointment_id: str
+    idempotency_key: str = Field(description="appointment, step and channel: one message each")
     channel: Channel
     recipient: Recipient
     step: str
@@ -278,7 +392,9 @@ class CommunicationOut(BaseModel):
     provider: str | None
     provider_message_id: str | None
     error: str | None
-    attempts: int
+    attempts: int = Field(
+        description="send attempts begun (one killed before reaching the provider counts)"
+    )
     scheduled_for: datetime
     sent_at: datetime | None
     provider_status: str | None = Field(
@@ -290,7 +406,18 @@ class CommunicationOut(BaseModel):
     delivered_at: datetime | None = Field(description="first delivery the provider reported")
     opened_at: datetime | None = Field(description="first open (email) or read (WhatsApp)")
     clicked_at: datetime | None = Field(description="first link click (email)")
+    in_doubt_since: datetime | None = Field(
+        description="since when the send's outcome has been unknown (status checking, or "
+        "unconfirmed when no evidence came within the reconciliation window)"
+    )
     created_at: datetime
+
+
+class CommunicationPageOut(BaseModel):
+    items: list[CommunicationOut]
+    next_cursor: str | None = Field(
+        description="pass as `cursor` for the next page; null on the last page"
+    )
 
 
 class InboxMessageOut(BaseModel):
@@ -360,12 +487,21 @@ class EventAccepted(BaseModel):
     event_id: str
     type: EventType
     accepted: Literal[True] = True
+    duplicate: bool = Field(
+        default=False,
+        description="true when this event_id had been accepted before: nothing new happens",
+    )
 
 
 class HealthOut(BaseModel):
-    status: Literal["ok", "degraded"]
+    status: Literal["ok", "degraded"] = Field(
+        description="ok when follow-ups would go out: database, Temporal and a worker"
+    )
     database: Literal["ok", "error"]
     temporal: Literal["ok", "error"]
+    worker: Literal["ok", "error", "unknown"] = Field(
+        description="a worker polls the task queue (unknown while Temporal is unreachable)"
+    )
 
 
 class ErrorOut(BaseModel):
@@ -406,16 +542,21 @@ class FollowUpReportOut(BaseModel):
     totals: OutcomesOut
     variants: list[VariantOutcomesOut]
     deliveries: list[ChannelDeliveriesOut]
+    unconfirmed_messages: int = Field(
+        description="messages whose delivery could not be confirmed with the provider and "
+        "that were not resent (list them: GET /v1/communications?status=unconfirmed)"
+    )
 
 
 # --------------------------------------------------------------------------- webhooks
 
 
-class SendGridEventIn(BaseModel):
+class SendGridEventIn(TextChecked):
     """One event of SendGrid's Event Webhook; other fields SendGrid sends are ignored."""
 
     event: str = Field(max_length=64)
-    timestamp: int = Field(ge=0, le=253402300799)  # unix seconds, up to year 9999
+    # Unix seconds, up to year 9999; strict: `false` or "12" is not a time.
+    timestamp: StrictInt = Field(ge=0, le=253402300799)
     sg_message_id: str | None = Field(default=None, max_length=400)
     # Our custom_args, which SendGrid echoes at the top level of every event.
     idempotency_key: str | None = Field(default=None, max_length=400)
@@ -423,7 +564,7 @@ class SendGridEventIn(BaseModel):
     reason: str | None = Field(default=None, max_length=2000)
 
 
-class TwilioStatusCallbackIn(BaseModel):
+class TwilioStatusCallbackIn(TextChecked):
     """Twilio's message status callback (form fields keep Twilio's capitalisation)."""
 
     MessageSid: str = Field(min_length=1, max_length=200)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import binascii
 import functools
 import logging
+import time
 from collections.abc import Mapping
 
 from sendgrid.helpers.eventwebhook import EventWebhook
@@ -22,16 +23,31 @@ logger = logging.getLogger(__name__)
 SENDGRID_SIGNATURE_HEADER = "X-Twilio-Email-Event-Webhook-Signature"
 SENDGRID_TIMESTAMP_HEADER = "X-Twilio-Email-Event-Webhook-Timestamp"
 TWILIO_SIGNATURE_HEADER = "X-Twilio-Signature"
+# SendGrid signs the timestamp with the body; a signed post older than this (or this far
+# ahead of our clock) is a replay, refused as its docs advise.
+SENDGRID_MAX_AGE_S = 5 * 60
 
 
-def verify_sendgrid(settings: Settings, headers: Mapping[str, str], body: bytes) -> None:
-    """Raises Unauthorized unless the body carries SendGrid's signature (when configured)."""
+def verify_sendgrid(
+    settings: Settings, headers: Mapping[str, str], body: bytes, *, now: float | None = None
+) -> None:
+    """Raises Unauthorized unless the body carries SendGrid's signature over a timestamp at
+    most SENDGRID_MAX_AGE_S old (when a verification key is configured). now: Unix seconds
+    (tests)."""
     if not settings.sendgrid_webhook_public_key:
         return
     signature = headers.get(SENDGRID_SIGNATURE_HEADER)
     timestamp = headers.get(SENDGRID_TIMESTAMP_HEADER)
     if not signature or not timestamp:
         raise Unauthorized("missing SendGrid event webhook signature")
+    if not timestamp.isdigit():
+        raise Unauthorized("invalid SendGrid event webhook timestamp")
+    age = (time.time() if now is None else now) - int(timestamp)
+    if abs(age) > SENDGRID_MAX_AGE_S:
+        raise Unauthorized(
+            f"SendGrid event webhook timestamp is {int(age)} s off: replays older than "
+            f"{SENDGRID_MAX_AGE_S} s are refused"
+        )
     try:
         verifier = _sendgrid_verifier(settings.sendgrid_webhook_public_key)
         valid = verifier.verify_signature(body.decode("utf-8"), signature, timestamp)

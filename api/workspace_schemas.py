@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import AfterValidator, BaseModel, EmailStr, Field, field_validator
 
-from api.schemas import E164Phone, IanaTimezone, WebUrl
+from api.schemas import E164Phone, IanaTimezone, StrictBody, WebUrl
 from rebook.core.api_keys import Scope
 from rebook.core.audit import Actor
 from rebook.core.brand import hex_colour_problem
@@ -32,10 +32,6 @@ def _hex_colour(value: str) -> str:
 HexColour = Annotated[str, AfterValidator(_hex_colour)]
 PerMinute = Annotated[int, Field(ge=1, le=1_000_000)]
 Hour = Annotated[int, Field(ge=0, le=23)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 # --------------------------------------------------------------------------- workspace
@@ -58,7 +54,7 @@ class PrincipalOut(BaseModel):
 # --------------------------------------------------------------------------- settings
 
 
-class SendGridCredentialsIn(_Strict):
+class SendGridCredentialsIn(StrictBody):
     api_key: str = Field(min_length=1, max_length=500)
     webhook_public_key: str | None = Field(
         default=None,
@@ -67,12 +63,12 @@ class SendGridCredentialsIn(_Strict):
     )
 
 
-class TwilioCredentialsIn(_Strict):
+class TwilioCredentialsIn(StrictBody):
     account_sid: str = Field(pattern=r"^AC[0-9a-fA-F]{32}$")
     auth_token: str = Field(min_length=1, max_length=200)
 
 
-class CredentialsIn(_Strict):
+class CredentialsIn(StrictBody):
     """Each provider given is replaced; null forgets the workspace's own account (the
     deployment's is used again); a provider left out is kept."""
 
@@ -92,7 +88,7 @@ class CredentialsIn(_Strict):
         return changes
 
 
-class WorkspaceSettingsIn(_Strict):
+class WorkspaceSettingsIn(StrictBody):
     """Only the fields sent change; null sets a setting back to the deployment's value."""
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
@@ -185,7 +181,7 @@ def settings_input(values: Mapping[str, Any]) -> WorkspaceSettingsIn:
 # --------------------------------------------------------------------------- keys
 
 
-class ApiKeyIn(_Strict):
+class ApiKeyIn(StrictBody):
     name: str = Field(min_length=1, max_length=200, description="what the key is for")
     scopes: list[Scope] = Field(min_length=1)
 

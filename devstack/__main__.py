@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -12,6 +13,7 @@ if __name__ == "__main__":
     # Skip interpreter teardown: the Temporal client's Rust threads (from the readiness
     # probe) can abort a finalizing interpreter with "PyGILState_Release" (SIGABRT), see
     # temporalio/sdk-python#300. All children are reaped by now; nothing else to clean up.
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # the terminal may be gone (SIGHUP)
+            stream.flush()
     os._exit(code)

@@ -2,107 +2,59 @@
 
     python -m devstack              (what `make run` runs)
 
-Steps: migrate the database to head, start `temporal server start-dev` (state kept in
-.data/temporal.db, our search attributes registered), wait for its frontend, then start the
-worker and the API. Output of every process is streamed with a name prefix. Ctrl-C or
-SIGTERM stops everything in reverse order; if any process dies, the rest are stopped and
-we exit non-zero. Running it again resumes the same state.
+Steps: stop what an earlier stack left running (devstack.pidfile), migrate the database
+to head, start `temporal server start-dev` (state kept in .data/temporal.db, our search
+attributes registered), wait for its frontend, then start the worker and the API. Output
+of every process is streamed with a name prefix.
+
+- Ctrl-C (SIGINT), SIGTERM and SIGHUP (terminal closed, SSH dropped) stop every child, each
+  as a whole process group, in reverse order, then the stack exits.
+- A worker or API that dies is restarted with exponential backoff (1 s, 2 s, 4 s, ... up
+  to 30 s; back to 1 s once it stayed up a minute), each restart logged.
+- Temporal dying stops the stack (exit 1) with a message: the worker and API cannot work
+  without it, and its state file may need a look. `make run` again resumes.
+- A pid file (REBOOK_DATA_DIR/devstack.pid) records the stack. If an earlier stack was
+  killed without cleaning up, the next start stops its leftover children when they are
+  verifiably ours (same pid, start time and command line), or names the PIDs to stop.
 
 Ports and the data directory can be moved (tests run a second stack next to yours):
 
-    REBOOK_DATA_DIR        .data    Temporal's state file lives here
-    REBOOK_TEMPORAL_PORT   7233     Temporal frontend (gRPC); workers/API get TEMPORAL_ADDRESS
-    REBOOK_UI_PORT         8233     Temporal Web UI
-    API_HOST / API_PORT    from Settings (127.0.0.1:8000)
+    REBOOK_DATA_DIR            .data    Temporal's state file and the pid file live here
+    REBOOK_TEMPORAL_PORT       7233     Temporal frontend (gRPC); workers/API get TEMPORAL_ADDRESS
+    REBOOK_UI_PORT             8233     Temporal Web UI
+    REBOOK_RESTART_BACKOFF_S   1        first restart delay of a dead worker or API
+    API_HOST / API_PORT        from Settings (127.0.0.1:8000)
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
 from sqlalchemy.engine import make_url
 from temporalio.client import Client
 
+from devstack.children import ROOT, Child, say, signal_group, spawn
+from devstack.pidfile import PidFile, Recorded, running, verifiably_ours
 from rebook.core.search_attributes import cli_flags
 from rebook.settings import Settings
 
-# worker.py and api/ live at the repository root (the package is installed editable).
-ROOT = Path(__file__).resolve().parent.parent
+__all__ = ["main", "spawn", "temporal_binary"]
+
 STARTUP_TIMEOUT_S = 60.0
-STOP_GRACE_S = 10.0  # per signal (SIGINT, then SIGTERM) before the next, harsher one
-
-_print_lock = threading.Lock()
-
-
-def say(name: str, line: str) -> None:
-    with _print_lock:
-        print(f"{name:>8} | {line}", flush=True)
-
-
-def spawn(argv: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
-    """Start argv in the repository root, stdout and stderr merged into one text pipe.
-
-    In its own session: a terminal Ctrl-C reaches only the supervisor, which decides the
-    stop order.
-    """
-    return subprocess.Popen(
-        argv,
-        cwd=ROOT,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        errors="replace",
-        start_new_session=True,
-    )
-
-
-class Child:
-    """One subprocess whose merged stdout/stderr is streamed with a name prefix."""
-
-    def __init__(
-        self, name: str, argv: list[str], env: dict[str, str], registry: list[Child]
-    ) -> None:
-        self.name = name
-        self.proc = spawn(argv, env)
-        registry.append(self)  # at once, so a signal arriving next cannot orphan it
-        say("devstack", f"started {name} (pid {self.proc.pid})")
-        self._pump = threading.Thread(target=self._stream, daemon=True)
-        self._pump.start()
-
-    def _stream(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            say(self.name, line.rstrip("\n"))
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def stop(self) -> None:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            if not self.alive():
-                break
-            with contextlib.suppress(ProcessLookupError):
-                self.proc.send_signal(sig)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.proc.wait(STOP_GRACE_S)
-        if self.alive():
-            self.proc.kill()
-        self.proc.wait()
-        self._pump.join(timeout=2)
-        say("devstack", f"{self.name} stopped (exit {self.proc.returncode})")
+RESTART_BACKOFF_MAX_S = 30.0
+STABLE_AFTER_S = 60.0  # a child up this long starts its backoff afresh when it dies
+LEFTOVER_GRACE_S = 5.0
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 class Stop(Exception):
@@ -110,6 +62,10 @@ class Stop(Exception):
 
 
 class StartupError(Exception):
+    pass
+
+
+class TemporalDied(Exception):
     pass
 
 
@@ -137,6 +93,7 @@ async def _frontend_answers(address: str, namespace: str) -> bool:
 
 
 def wait_for_temporal(temporal: Child, address: str, namespace: str) -> None:
+    """Raises StartupError when Temporal exits or does not answer in time."""
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while not asyncio.run(_frontend_answers(address, namespace)):
         if not temporal.alive():
@@ -179,10 +136,130 @@ def banner(settings: Settings, ui_port: int) -> None:
         f"Temporal UI  http://127.0.0.1:{ui_port}",
         f"Email        {email}",
         f"SMS/WhatsApp {sms}",
-        "Ctrl-C stops everything; state is kept for the next run.",
+        "Ctrl-C stops everything; state is kept for the next run. A worker or API that",
+        "dies is restarted; if Temporal dies, the stack stops.",
     ]
     for line in lines:
         say("devstack", line)
+
+
+@dataclass
+class Supervised:
+    """A child the stack keeps running: restarted with backoff when it dies (unless it
+    is Temporal, whose death stops the stack)."""
+
+    name: str
+    argv: list[str]
+    restart: bool
+    child: Child | None = None
+    started_at: float = 0.0
+    failures: int = 0  # consecutive quick deaths: the backoff exponent
+    restart_at: float | None = None
+    restarts: int = 0
+
+    def start(self, env: dict[str, str]) -> Child:
+        self.child = Child(self.name, self.argv, env)
+        self.started_at = time.monotonic()
+        self.restart_at = None
+        return self.child
+
+
+class Supervisor:
+    def __init__(self, env: dict[str, str], pid_file: PidFile, backoff_s: float) -> None:
+        self._env = env
+        self._pid_file = pid_file
+        self._backoff_s = backoff_s
+        self._recorded = False  # the pid file is this stack's (not one it refused to join)
+        self.members: list[Supervised] = []
+
+    def start(self, name: str, argv: list[str], *, restart: bool) -> Supervised:
+        member = Supervised(name, argv, restart)
+        self.members.append(member)  # at once, so a signal arriving next cannot orphan it
+        member.start(self._env)
+        self._record()
+        return member
+
+    def watch(self) -> None:
+        """Supervise until a signal (Stop) or Temporal's death (TemporalDied)."""
+        while True:
+            time.sleep(0.3)
+            now = time.monotonic()
+            for member in self.members:
+                if member.child is not None and not member.child.alive():
+                    self._died(member, now)
+                elif member.restart_at is not None and now >= member.restart_at:
+                    member.restarts += 1
+                    member.start(self._env)
+                    self._record()
+
+    def stop(self) -> None:
+        for member in reversed(self.members):
+            if member.child is not None:
+                member.child.stop()
+        if self._recorded:
+            self._pid_file.remove()
+
+    def _died(self, member: Supervised, now: float) -> None:
+        assert member.child is not None
+        code = member.child.proc.returncode
+        # Whatever the child left in its process group goes with it.
+        signal_group(member.child.pid, signal.SIGKILL)
+        member.child = None
+        if not member.restart:
+            raise TemporalDied(f"{member.name} exited with {code}")
+        if now - member.started_at >= STABLE_AFTER_S:
+            member.failures = 0
+        delay = min(RESTART_BACKOFF_MAX_S, self._backoff_s * 2**member.failures)
+        member.failures += 1
+        member.restart_at = now + delay
+        say(
+            "devstack",
+            f"{member.name} exited with {code}; restarting it in {delay:g} s "
+            f"(restart #{member.restarts + 1})",
+        )
+        self._record()
+
+    def _record(self) -> None:
+        self._pid_file.write([m.child for m in self.members if m.child is not None])
+        self._recorded = True
+
+
+def stop_leftovers(pid_file: PidFile) -> None:
+    """Deal with what an earlier stack left behind: refuse to start next to a running
+    supervisor, stop its children that are verifiably ours, name the others."""
+    record = pid_file.read()
+    if record is None:
+        return
+    if record.supervisor != os.getpid() and running(record.supervisor, record.supervisor_ticks):
+        raise StartupError(
+            f"a dev stack is already running (supervisor pid {record.supervisor}); stop it "
+            f"with Ctrl-C in its terminal or `kill {record.supervisor}`"
+        )
+    leftovers = [c for c in record.children if running(c.pid, c.started_ticks)]
+    unverified = [c for c in leftovers if not verifiably_ours(c)]
+    if unverified:
+        pids = " ".join(str(c.pid) for c in unverified)
+        names = ", ".join(f"{c.name} (pid {c.pid})" for c in unverified)
+        raise StartupError(
+            f"an earlier dev stack did not shut down and may have left {names} running; "
+            f"check them and stop them with `kill {pids}`, then run again"
+        )
+    # In reverse start order, as a clean stop would: the API and worker before Temporal.
+    for leftover in reversed(leftovers):
+        say("devstack", f"stopping {leftover.name} (pid {leftover.pid}) left by an earlier stack")
+        _stop_leftover(leftover)
+    pid_file.remove()
+
+
+def _stop_leftover(leftover: Recorded) -> None:
+    """SIGTERM its process group; SIGKILL it if it is still there after the grace."""
+    signal_group(leftover.pid, signal.SIGTERM)
+    deadline = time.monotonic() + LEFTOVER_GRACE_S
+    while running(leftover.pid, leftover.started_ticks):
+        if time.monotonic() > deadline:
+            signal_group(leftover.pid, signal.SIGKILL)
+            return
+        time.sleep(0.1)
 
 
 def main() -> int:
@@ -191,6 +268,7 @@ def main() -> int:
     data_dir = Path(os.environ.get("REBOOK_DATA_DIR", ".data"))
     temporal_port = int(os.environ.get("REBOOK_TEMPORAL_PORT", "7233"))
     ui_port = int(os.environ.get("REBOOK_UI_PORT", "8233"))
+    backoff_s = float(os.environ.get("REBOOK_RESTART_BACKOFF_S", "1"))
     data_dir.mkdir(parents=True, exist_ok=True)
     db_dir = sqlite_dir(settings.database_url)
     if db_dir is not None:
@@ -205,13 +283,14 @@ def main() -> int:
         "PYTHONUNBUFFERED": "1",
     }
 
-    signal.signal(signal.SIGINT, _on_signal)
-    signal.signal(signal.SIGTERM, _on_signal)
-    children: list[Child] = []
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, _on_signal)
+    pid_file = PidFile(data_dir)
+    supervisor = Supervisor(env, pid_file, backoff_s)
     exit_code = 0
     try:
-        # Fail loudly instead of silently talking to someone else's server on that port
-        # (typically a `make run` still running in another terminal).
+        stop_leftovers(pid_file)
+        # Fail loudly instead of silently talking to someone else's server on that port.
         for what, host, port in (
             ("Temporal", "127.0.0.1", temporal_port),
             ("Temporal UI", "127.0.0.1", ui_port),
@@ -224,7 +303,7 @@ def main() -> int:
         subprocess.run([sys.executable, "-m", "rebook.db.migrate"], cwd=ROOT, env=env, check=True)
 
         # Re-registering existing search attributes on a kept db file is a no-op.
-        temporal = Child(
+        temporal = supervisor.start(
             "temporal",
             [
                 temporal_binary(),
@@ -236,27 +315,29 @@ def main() -> int:
                 "--ui-port", str(ui_port),
                 *cli_flags(),
             ],
-            env,
-            children,
+            restart=False,
         )  # fmt: skip
-        wait_for_temporal(temporal, address, settings.temporal_namespace)
+        assert temporal.child is not None
+        wait_for_temporal(temporal.child, address, settings.temporal_namespace)
 
-        Child("worker", [sys.executable, "worker.py"], env, children)
+        supervisor.start("worker", [sys.executable, "worker.py"], restart=True)
         api_argv = [
             sys.executable, "-m", "uvicorn", "api.main:app_factory", "--factory",
             "--host", settings.api_host, "--port", str(settings.api_port),
         ]  # fmt: skip
-        Child("api", api_argv, env, children)
+        supervisor.start("api", api_argv, restart=True)
         if wait_for_port(settings.api_host, settings.api_port, STARTUP_TIMEOUT_S):
             banner(settings, ui_port)
-
-        while all(child.alive() for child in children):
-            time.sleep(0.3)
-        dead = next(child for child in children if not child.alive())
-        say("devstack", f"{dead.name} exited with {dead.proc.returncode}; stopping the rest")
-        exit_code = 1
+        supervisor.watch()
     except Stop as stop:
         say("devstack", f"{stop}: shutting down")
+    except TemporalDied as died:
+        say(
+            "devstack",
+            f"{died}: stopping the stack (the worker and the API need it). Its state is "
+            f"kept in {data_dir / 'temporal.db'}; `make run` again resumes.",
+        )
+        exit_code = 1
     except subprocess.CalledProcessError as error:
         say("devstack", f"migration failed (exit {error.returncode})")
         exit_code = 1
@@ -265,8 +346,7 @@ def main() -> int:
         exit_code = 1
     finally:
         # A second Ctrl-C must not interrupt the orderly shutdown half-way.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        for child in reversed(children):
-            child.stop()
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, signal.SIG_IGN)
+        supervisor.stop()
     return exit_code

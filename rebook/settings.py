@@ -122,6 +122,25 @@ class Settings(BaseSettings):
     # it). Set: unsigned or wrongly signed webhook posts are refused. None: accepted (dev).
     sendgrid_webhook_public_key: str | None = None
 
+    # HTTP timeout of each provider call (SendGrid, Twilio). A send that times out after
+    # the request left is in doubt and reconciled, never blindly resent. At most 10 s: a
+    # send must end well inside its activity's lease (activities/messaging.SEND_BUDGET).
+    provider_timeout_s: float = Field(default=10.0, gt=0, le=10)
+    # Delivery in doubt (a send whose outcome is unknown, e.g. a timeout after the request
+    # left): how long it is reconciled with the provider before it is settled "unconfirmed"
+    # (listed by GET /v1/communications?status=unconfirmed, never resent).
+    delivery_reconcile_window_s: float = Field(default=600.0, ge=0)
+    # How long after a Twilio send went in doubt an empty Messages list is believed (a
+    # request our client gave up on may still be finishing at Twilio).
+    twilio_lookup_settle_s: float = Field(default=60.0, ge=0)
+    # The deployment's SendGrid account has the Email Activity API add-on: in-doubt emails
+    # sent through it are looked up there. False (and for workspaces with their own
+    # account): only Event Webhook events carrying our key settle them.
+    sendgrid_email_activity: bool = False
+    # How long after a send an email may still be missing from Email Activity (its index
+    # lags); an empty answer is believed only after this.
+    sendgrid_activity_lag_s: float = Field(default=300.0, ge=0)
+
     # The brand of every workspace that does not set its own (GET/PUT /v1/workspace/settings).
     brand_name: str = "Rebook"
     brand_primary_color: str = DEFAULT_PRIMARY_COLOR

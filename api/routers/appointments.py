@@ -11,9 +11,12 @@ from api.schemas import (
     AppointmentOut,
     CommunicationOut,
     ErrorOut,
+    PathId,
 )
 
 router = APIRouter(prefix="/v1/appointments", tags=["appointments"])
+
+_NOT_FOUND = {"model": ErrorOut, "description": "No such appointment"}
 
 
 @router.post(
@@ -31,24 +34,26 @@ async def create_appointment(
     """Create the appointment and start its workflow; idempotent on external_id (within
     the workspace). A contact without a timezone gets the workspace's."""
     appointment = body.to_appointment(appointments.default_timezone)
-    view, created = await appointments.create(appointment, body.fingerprint())
+    view, created = await appointments.create(
+        appointment, body.fingerprint(), legacy_fingerprint=body.legacy_fingerprint()
+    )
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     response.headers["Location"] = f"{router.prefix}/{view.record.details.appointment_id}"
     return AppointmentOut.model_validate(view, from_attributes=True)
 
 
-@router.get("/{appointment_id}", responses={404: {"model": ErrorOut}})
+@router.get("/{appointment_id}", responses={404: _NOT_FOUND})
 async def get_appointment(
-    appointment_id: str, appointments: AppointmentsReaderDep
+    appointment_id: PathId, appointments: AppointmentsReaderDep
 ) -> AppointmentDetailOut:
     """Details and progress: live from the workflow while it runs, else the DB mirror."""
     view = await appointments.get(appointment_id)
     return AppointmentDetailOut.model_validate(view, from_attributes=True)
 
 
-@router.get("/{appointment_id}/communications", responses={404: {"model": ErrorOut}})
+@router.get("/{appointment_id}/communications", responses={404: _NOT_FOUND})
 async def list_communications(
-    appointment_id: str, appointments: AppointmentsReaderDep
+    appointment_id: PathId, appointments: AppointmentsReaderDep
 ) -> list[CommunicationOut]:
     """Every message of the appointment, oldest first."""
     communications = await appointments.communications(appointment_id)

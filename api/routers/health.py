@@ -1,4 +1,4 @@
-"""GET /healthz: is the API able to do its job (database and Temporal reachable)?"""
+"""GET /healthz: would follow-ups go out (database, Temporal and a worker)?"""
 
 from __future__ import annotations
 
@@ -11,9 +11,17 @@ router = APIRouter(tags=["health"])
 
 
 @router.get(
-    "/healthz", responses={503: {"model": HealthOut, "description": "A dependency is down"}}
+    "/healthz",
+    responses={
+        503: {
+            "model": HealthOut,
+            "description": "Follow-ups would not go out: the database or Temporal is "
+            "unreachable, or no worker polls the task queue",
+        }
+    },
 )
 async def healthz(response: Response, health: HealthDep) -> HealthOut:
+    """The API answers; each dependency is reported. 200 only when all are ok."""
     report = await health.check()
     if report.status != "ok":
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE

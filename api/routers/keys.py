@@ -5,13 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from api.dependencies import ApiKeysDep
-from api.schemas import ErrorOut
+from api.schemas import ErrorOut, PathId
 from api.workspace_schemas import ApiKeyCreatedOut, ApiKeyIn, ApiKeyOut
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses={403: {"model": ErrorOut}})
+@router.post("", status_code=status.HTTP_201_CREATED)
 async def create_key(body: ApiKeyIn, response: Response, keys: ApiKeysDep) -> ApiKeyCreatedOut:
     """A new key of this workspace. The `key` field is its only appearance: only its hash
     is stored."""
@@ -21,13 +21,13 @@ async def create_key(body: ApiKeyIn, response: Response, keys: ApiKeysDep) -> Ap
     return ApiKeyCreatedOut(**shown.model_dump(), key=text)
 
 
-@router.get("", responses={403: {"model": ErrorOut}})
+@router.get("")
 async def list_keys(keys: ApiKeysDep) -> list[ApiKeyOut]:
     """Every key of this workspace, revoked ones too, oldest first."""
     return [ApiKeyOut.model_validate(key, from_attributes=True) for key in await keys.all()]
 
 
-@router.delete("/{key_id}", responses={403: {"model": ErrorOut}, 404: {"model": ErrorOut}})
-async def revoke_key(key_id: str, keys: ApiKeysDep) -> ApiKeyOut:
+@router.delete("/{key_id}", responses={404: {"model": ErrorOut, "description": "No such key"}})
+async def revoke_key(key_id: PathId, keys: ApiKeysDep) -> ApiKeyOut:
     """Revoke the key: refused (401) from now on. Idempotent."""
     return ApiKeyOut.model_validate(await keys.revoke(key_id), from_attributes=True)

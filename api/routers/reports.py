@@ -3,13 +3,12 @@ wins more of them."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from api.dependencies import ReportsDep
-from api.schemas import FollowUpReportOut
+from api.schemas import FollowUpReportOut, QueryDatetime, QueryText
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
@@ -18,11 +17,18 @@ router = APIRouter(prefix="/v1/reports", tags=["reports"])
 async def follow_up_report(
     reports: ReportsDep,
     since: Annotated[
-        datetime | None, Query(description="appointments created from (default: 30 days ago)")
+        QueryDatetime | None,
+        Query(
+            description="appointments created from this ISO 8601 time with a UTC offset "
+            "(default: 30 days before `until`); must be before `until`"
+        ),
     ] = None,
-    until: Annotated[datetime | None, Query(description="... until (default: now)")] = None,
+    until: Annotated[
+        QueryDatetime | None,
+        Query(description="... until this ISO 8601 time with a UTC offset (default: now)"),
+    ] = None,
     experiment: Annotated[
-        str | None, Query(max_length=100, description="only this experiment's appointments")
+        QueryText | None, Query(max_length=100, description="only this experiment's appointments")
     ] = None,
 ) -> FollowUpReportOut:
     """Outcomes of appointments created in [since, until): no-shows, how many were then

@@ -24,11 +24,20 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from api.dependencies import DeliveryReportsDep, DirectoryDep, SettingsDep
-from api.schemas import ErrorOut, SendGridEventIn, TwilioStatusCallbackIn, WebhookResultOut
+from api.schemas import (
+    ErrorOut,
+    QueryText,
+    SendGridEventIn,
+    TwilioStatusCallbackIn,
+    WebhookResultOut,
+    valid_url_text,
+)
 from api.webhook_signatures import verify_sendgrid, verify_twilio
 from rebook.core.delivery_status import DeliveryEvent
 from rebook.core.workspaces import DEFAULT_WORKSPACE_ID, WorkspaceId
+from rebook.delivery.callback_urls import IDEMPOTENCY_KEY_PARAM
 from rebook.delivery.webhook_events import from_sendgrid, from_twilio
+from rebook.services.errors import InvalidField
 from rebook.services.workspaces import WorkspaceDirectory
 from rebook.settings import SENDGRID_WEBHOOK_PATH, TWILIO_WEBHOOK_PATH, Settings
 
@@ -36,12 +45,16 @@ router = APIRouter(tags=["webhooks"])
 
 _SENDGRID_BATCH = TypeAdapter(list[SendGridEventIn])
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorOut},
+    401: {
+        "model": ErrorOut,
+        "description": "Missing, invalid or (SendGrid) more than 5 minutes old signature, "
+        "once the provider's key or token is configured",
+    },
     404: {"model": ErrorOut, "description": "No such workspace"},
-    422: {"model": ErrorOut},
+    422: {"model": ErrorOut, "description": "Not a well-formed event (body named by `loc`)"},
 }
 WorkspaceQuery = Annotated[
-    str | None,
+    QueryText | None,
     Query(
         max_length=64,
         description="the workspace whose provider account sent the messages (default: "
@@ -72,7 +85,8 @@ async def sendgrid_events(
     deliveries: DeliveryReportsDep,
     workspace: WorkspaceQuery = None,
 ) -> WebhookResultOut:
-    """SendGrid Event Webhook: delivered, open, click, bounce, dropped, unsubscribe, ..."""
+    """SendGrid Event Webhook: delivered, open, click, bounce, dropped, unsubscribe, ...
+    A JSON array of events; events about messages Rebook did not send are ignored."""
     account = WorkspaceId(workspace) if workspace else None
     # The signature covers the exact bytes, so verify before parsing.
     body = await request.body()
@@ -115,12 +129,14 @@ async def twilio_status_callback(
     deliveries: DeliveryReportsDep,
     workspace: WorkspaceQuery = None,
 ) -> WebhookResultOut:
-    """Twilio message status callback: delivered, read (WhatsApp), undelivered, failed, ..."""
+    """Twilio message status callback: delivered, read (WhatsApp), undelivered, failed, ...
+    The callback URL Rebook asks for carries the workspace and our `idempotency_key` in its
+    query. A repeated callback changes nothing."""
     owner = WorkspaceId(workspace or DEFAULT_WORKSPACE_ID)
     body = await request.body()
     # Parsed by hand rather than Form(): the signature covers every field Twilio sent, not
     # only the ones we read.
-    params = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    params = _form(body)
     verify_twilio(await _signing(settings, directory, owner), request, params)
     callback = _parse(TwilioStatusCallbackIn, params)
     event = from_twilio(
@@ -128,6 +144,7 @@ async def twilio_status_callback(
         callback.MessageStatus,
         callback.ErrorCode,
         received_at=datetime.now(UTC),
+        idempotency_key=_callback_key(request),
     )
     applied = await deliveries.apply(owner, [event])
     return WebhookResultOut(received=1, applied=applied)
@@ -151,6 +168,24 @@ async def _signing(
         # workspace's URL are never let through where signatures are required.
         overrides["sendgrid_webhook_public_key"] = own.sendgrid.webhook_public_key
     return settings.model_copy(update=overrides) if overrides else settings
+
+
+def _form(body: bytes) -> dict[str, str]:
+    """Twilio's form body; bytes (raw or percent-encoded) that are not UTF-8 are a 422."""
+    try:
+        return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, errors="strict"))
+    except UnicodeDecodeError as exc:
+        raise InvalidField(("body",), "must be UTF-8 form data", exc.object) from None
+
+
+def _callback_key(request: Request) -> str | None:
+    key = request.query_params.get(IDEMPOTENCY_KEY_PARAM)
+    if key is None:
+        return None
+    try:
+        return valid_url_text(key)
+    except ValueError as exc:
+        raise InvalidField(("query", IDEMPOTENCY_KEY_PARAM), str(exc), key) from None
 
 
 _Model = TypeVar("_Model", bound=BaseModel)

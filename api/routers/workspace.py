@@ -27,14 +27,14 @@ async def who_am_i(principal: PrincipalDep, directory: DirectoryDep) -> Principa
     )
 
 
-@router.get("/settings", responses={403: {"model": ErrorOut}})
+@router.get("/settings")
 async def get_settings(settings: WorkspaceSettingsDep) -> WorkspaceSettingsOut:
     """The workspace's own settings (null: the deployment's value applies). Credentials
     are never returned, only whether they are configured."""
     return WorkspaceSettingsOut.of(await settings.view())
 
 
-@router.put("/settings", responses={403: {"model": ErrorOut}, 422: {"model": ErrorOut}})
+@router.put("/settings", responses={422: {"model": ErrorOut}})
 async def put_settings(
     body: WorkspaceSettingsIn, settings: WorkspaceSettingsDep
 ) -> WorkspaceSettingsOut:

@@ -69,7 +69,7 @@ class Recipient(StrEnum):
 
 
 class CommunicationStatus(StrEnum):
-    SENDING = "sending"  # claimed; the provider call is in flight
+    SENDING = "sending"  # claimed under a lease; the provider call is (or was) in flight
     SENT = "sent"  # accepted by the provider
     RECORDED = "recorded"  # written to the embedded outbox (no provider configured)
     DELIVERED = "delivered"  # in-app: stored in the contact's inbox
@@ -78,7 +78,10 @@ class CommunicationStatus(StrEnum):
     # Not sent: the contact opted out of or cannot be reached on the channel, or a stop
     # condition of the step held (stop_when: rebooked, replied, opted_out).
     SKIPPED = "skipped"
-    UNCONFIRMED = "unconfirmed"  # an attempt died mid-send; not resent to avoid duplicates
+    CHECKING = "checking"  # the send's outcome is unknown; being reconciled with the provider
+    # No evidence either way within the reconciliation window: never resent (that could
+    # duplicate), logged and listed for operators; a late webhook still settles it as sent.
+    UNCONFIRMED = "unconfirmed"
     # Held back by the playbook's frequency cap; the step goes out once the cap allows
     # (its own row, under the step's real idempotency key, records the send).
     DEFERRED = "deferred"
@@ -98,5 +101,6 @@ class CommunicationStatus(StrEnum):
         return self.is_success or self in (
             CommunicationStatus.SENDING,
             CommunicationStatus.RETRYING,
+            CommunicationStatus.CHECKING,
             CommunicationStatus.UNCONFIRMED,
         )

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Protocol
 
 from rebook.core.brand import Brand
@@ -70,7 +71,14 @@ class ProviderReceipt:
 
 
 class TransientDeliveryError(Exception):
-    """Rate limit, 5xx, network: safe to retry with backoff."""
+    """The provider certainly did not take the message (refused or unresolvable connection,
+    TLS failure before the request was sent, 429, 503): safe to retry with backoff."""
+
+
+class AmbiguousDeliveryError(Exception):
+    """The request may have reached the provider and the outcome is unknown (read timeout
+    after the request was sent, connection reset mid-response, a 5xx that can follow an
+    accepted request). Resending blindly could duplicate; the send is reconciled first."""
 
 
 class PermanentDeliveryError(Exception):
@@ -82,40 +90,132 @@ class PermanentDeliveryError(Exception):
         self.opted_out = opted_out  # the recipient unsubscribed from this channel
 
 
+@dataclass(frozen=True)
+class LookupWindow:
+    """What a sender may assume when asked for evidence of an earlier send."""
+
+    since: datetime  # the message was first claimed then: no send of it can be older
+    in_doubt_since: datetime  # since when its outcome has been unknown
+    now: datetime
+
+
+@dataclass(frozen=True)
+class Found:
+    """The provider has the message: the receipt names it."""
+
+    receipt: ProviderReceipt
+
+
+@dataclass(frozen=True)
+class NotFound:
+    """The provider is authoritative that it has no such message: sending is safe."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class NoEvidence:
+    """Neither can be shown now (no lookup API, provider unreachable, too early to trust an
+    empty answer): ask again later, never send on this."""
+
+    reason: str
+
+
+LookupResult = Found | NotFound | NoEvidence
+
+
 class ChannelSender(Protocol):
     """One delivery channel backed by one provider (or the embedded outbox)."""
 
     provider: str
 
     def send(self, message: RenderedMessage) -> ProviderReceipt:
-        """Deliver or raise TransientDeliveryError / PermanentDeliveryError."""
+        """Deliver or raise TransientDeliveryError / AmbiguousDeliveryError /
+        PermanentDeliveryError."""
         ...
+
+    def lookup(self, message: RenderedMessage, window: LookupWindow) -> LookupResult:
+        """Evidence, by business key and content, of whether an earlier send of message
+        reached the provider. Never raises: an unreachable provider is NoEvidence."""
+        ...
+
+
+@dataclass(frozen=True)
+class Lease:
+    """Who claims a message and for how long: an attempt may still be sending until its
+    lease expires, so nobody else reconciles (or resends) the message before then. The
+    duration is at least the activity's start-to-close timeout."""
+
+    holder: str  # workflow run, activity id and attempt
+    duration: timedelta
+
+
+class ClaimAction(StrEnum):
+    SEND = "send"  # this attempt holds the lease: call the provider
+    RECONCILE = "reconcile"  # an earlier send's outcome is unknown: gather evidence first
+    WAIT = "wait"  # another attempt may still be sending: its lease has not expired
+    DONE = "done"  # settled earlier (sent, failed, skipped, unconfirmed): report that
 
 
 @dataclass(frozen=True)
 class Claim:
     record: CommunicationRecord
-    must_send: bool  # False: already handled (or in doubt); do not call the provider
+    action: ClaimAction
+
+    @property
+    def must_send(self) -> bool:
+        return self.action is ClaimAction.SEND
 
 
 class CommunicationLedger(Protocol):
-    """Durable record of every message, and the idempotency gate in front of providers."""
+    """Durable record of every message, and the idempotency gate in front of providers.
 
-    def claim(self, draft: CommunicationDraft) -> Claim:
-        """Create the row for draft.idempotency_key in status SENDING and return
-        must_send=True; or, when a row exists: RETRYING -> back to SENDING, must_send=True;
-        SENDING (a previous attempt died mid-send) -> UNCONFIRMED, must_send=False;
-        any other status -> unchanged, must_send=False. Safe under concurrent claims."""
+    Each method is one short transaction, safe under concurrent callers. Methods that take a
+    holder change the row only while that lease holder still owns it, so an attempt that
+    Temporal has already given up on cannot overwrite what a later attempt decided.
+    """
+
+    def claim(self, draft: CommunicationDraft, lease: Lease) -> Claim:
+        """By the row for draft.idempotency_key:
+        - none: created SENDING under lease (attempts 1) -> SEND;
+        - RETRYING: SENDING again under lease, attempts + 1 -> SEND;
+        - SENDING or CHECKING under another holder's unexpired lease -> WAIT;
+        - SENDING with an expired lease (its attempt died or gave up mid-send), or
+          CHECKING: CHECKING under lease (in doubt from now, if not already) -> RECONCILE;
+        - any other status: unchanged -> DONE."""
+        ...
+
+    def resend(self, communication_id: str, holder: str) -> CommunicationRecord | None:
+        """The provider has no record of the message: CHECKING -> SENDING, attempts + 1.
+        None when holder no longer owns the row."""
         ...
 
     def complete(self, communication_id: str, receipt: ProviderReceipt) -> CommunicationRecord:
-        """Mark the claimed message sent (receipt.status is a success status)."""
+        """Record the provider's receipt (a success status): evidence that the message went
+        out, kept whatever state the row was in unless it already has a receipt (the first
+        one wins). Raises ValueError for a non-success receipt."""
+        ...
+
+    def mark_in_doubt(self, communication_id: str, holder: str, error: str) -> CommunicationRecord:
+        """SENDING -> CHECKING: the send's outcome is unknown from now."""
         ...
 
     def fail(
-        self, communication_id: str, error: str, status: CommunicationStatus
+        self, communication_id: str, holder: str, error: str, status: CommunicationStatus
     ) -> CommunicationRecord:
-        """status is RETRYING (transient), FAILED (permanent) or SKIPPED (opted out)."""
+        """SENDING -> status: RETRYING (certainly not sent), FAILED (permanent) or SKIPPED
+        (channel unavailable)."""
+        ...
+
+    def settle_unconfirmed(
+        self, communication_id: str, holder: str, reason: str
+    ) -> CommunicationRecord:
+        """CHECKING -> UNCONFIRMED: no evidence either way within the window; never resent."""
+        ...
+
+    def release(self, communication_id: str, holder: str, reason: str) -> None:
+        """The holder is done with a CHECKING row that is still in doubt: its lease ends,
+        so the next attempt may reconcile at once; reason is kept as the row's error."""
         ...
 
     def opted_out_channels(self, contact_id: str) -> set[Channel]: ...

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from rebook.core.contracts import AppointmentDetails, Progress
+from rebook.core.contracts import AppointmentDetails, AppointmentEvent, Progress
 from rebook.core.domain import Channel, CommunicationStatus, Recipient
 
 
@@ -63,3 +63,43 @@ class CommunicationRecord(CommunicationDraft):
     delivered_at: datetime | None = None
     opened_at: datetime | None = None
     clicked_at: datetime | None = None
+    # Delivery bookkeeping (rebook.core.ports.CommunicationLedger): which attempt holds the
+    # message and until when, and since when its outcome has been unknown (CHECKING, and
+    # UNCONFIRMED once the reconciliation window passed without evidence).
+    lease_holder: str | None = None
+    lease_expires_at: datetime | None = None
+    in_doubt_since: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PageMark:
+    """Where a page of messages ended (newest first): the next page starts after it."""
+
+    created_at: datetime
+    id: str
+
+
+@dataclass(frozen=True)
+class CommunicationQuery:
+    """Which messages to list across all appointments, newest first."""
+
+    limit: int
+    status: CommunicationStatus | None = None
+    channel: Channel | None = None
+    since: datetime | None = None  # created at or after
+    after: PageMark | None = None  # the previous page's last message
+
+
+@dataclass(frozen=True)
+class CommunicationPage:
+    items: list[CommunicationRecord]
+    next: PageMark | None  # None: this was the last page
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """An event as the platform's report stored it."""
+
+    event: AppointmentEvent  # the first one stored under its event_id
+    created: bool  # stored by this report (else a repeat)
+    delivered: bool  # the workflow (or the rebooking it caused) took it before

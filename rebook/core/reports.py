@@ -62,6 +62,14 @@ class FollowUpReport:
     variants: list[VariantOutcome]
     deliveries: list[ChannelDeliveries]
 
+    @property
+    def unconfirmed_messages(self) -> int:
+        """Sends whose outcome no provider evidence settled: never resent, so a contact
+        may have missed them (GET /v1/communications?status=unconfirmed lists them)."""
+        return sum(
+            d.messages for d in self.deliveries if d.status is CommunicationStatus.UNCONFIRMED
+        )
+
 
 def _ratio(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None

@@ -243,6 +243,9 @@ class AppointmentEventRow(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     new_starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reason: Mapped[str | None] = mapped_column(Text)
+    # When the workflow (or the rebooking it caused) took it. NULL: stored, then the
+    # delivery failed or the API died; a repeat of the event delivers it then.
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class NoShow(Base):
@@ -280,6 +283,9 @@ class Communication(Base):
         ),
         # Provider webhooks name the message by the provider's id.
         Index("ix_communications_provider_message", "provider", "provider_message_id"),
+        # GET /v1/communications?status=unconfirmed: a workspace's in-doubt messages, newest
+        # first.
+        Index("ix_communications_workspace_status_created", "workspace_id", "status", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -309,5 +315,10 @@ class Communication(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     clicked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Delivery bookkeeping (stores/communications.py): the attempt that holds the message
+    # and until when it may still be sending, and since when the send's outcome is unknown.
+    lease_holder: Mapped[str | None] = mapped_column(String(200))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    in_doubt_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -18,3 +18,10 @@ TWILIO: Final = "twilio"
 # message us again, reopening the window.
 TWILIO_OPT_OUT_CODES: Final = frozenset({21610})
 TWILIO_AUTHENTICATION_FAILED: Final = 20003
+
+
+def outcome_unknown(http_status: int) -> bool:
+    """Whether a provider's HTTP status leaves open that it accepted the request: a server
+    error after the request arrived (500, 502, 504, ...) may follow a message that was
+    created. 503 (and 429) mean the request was turned away before it was processed."""
+    return http_status >= 500 and http_status != 503

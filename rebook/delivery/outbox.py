@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from rebook.core.domain import Channel, CommunicationStatus
-from rebook.core.ports import ProviderReceipt, RenderedMessage
+from rebook.core.ports import LookupResult, LookupWindow, NotFound, ProviderReceipt, RenderedMessage
 from rebook.delivery._ids import local_message_id
 
 logger = logging.getLogger(__name__)
@@ -35,3 +35,8 @@ class OutboxSender:
             provider_message_id=local_message_id("outbox", message.idempotency_key),
             status=CommunicationStatus.RECORDED,
         )
+
+    def lookup(self, message: RenderedMessage, window: LookupWindow) -> LookupResult:
+        """The communications row is the message: completing it is the delivery, done in
+        one transaction. A row that was never completed was never delivered."""
+        return NotFound("an uncompleted row was never delivered")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TypedDict
 from urllib.parse import urlencode
 
@@ -39,6 +40,11 @@ class SenderConfig:
     sendgrid_host: str
     email_from_address: str | None
     email_from_name: str
+    # How senders call providers and look for evidence of a send in doubt.
+    provider_timeout_s: float
+    sendgrid_email_activity: bool
+    sendgrid_activity_lag: timedelta
+    twilio_lookup_settle: timedelta
     sendgrid_api_key: str | None = field(default=None, repr=False)
     twilio_account_sid: str | None = field(default=None, repr=False)
     twilio_auth_token: str | None = field(default=None, repr=False)
@@ -90,6 +96,12 @@ def sender_config(
         ),
         twilio_whatsapp_content_sids=tuple(sorted(settings.twilio_whatsapp_content_sids.items())),
         twilio_status_callback=_status_callback(settings, workspace_id),
+        provider_timeout_s=settings.provider_timeout_s,
+        # The Email Activity API is an add-on of the deployment's account; a workspace's
+        # own account is reconciled by its Event Webhook's events only.
+        sendgrid_email_activity=settings.sendgrid_email_activity and sendgrid is None,
+        sendgrid_activity_lag=timedelta(seconds=settings.sendgrid_activity_lag_s),
+        twilio_lookup_settle=timedelta(seconds=settings.twilio_lookup_settle_s),
     )
 
 
@@ -131,6 +143,9 @@ def _email_sender(config: SenderConfig) -> ChannelSender:
         from_email=config.email_from_address,
         from_name=config.email_from_name,
         workspace_id=config.workspace_id,
+        timeout_s=config.provider_timeout_s,
+        email_activity=config.sendgrid_email_activity,
+        activity_lag=config.sendgrid_activity_lag,
     )
 
 
@@ -173,6 +188,8 @@ class _TwilioAccount(TypedDict):
     auth_token: str
     base_url: str | None
     status_callback: str | None
+    timeout_s: float
+    lookup_settle: timedelta
 
 
 def _twilio_account(config: SenderConfig) -> _TwilioAccount:
@@ -183,4 +200,6 @@ def _twilio_account(config: SenderConfig) -> _TwilioAccount:
         auth_token=config.twilio_auth_token,
         base_url=config.twilio_base_url,
         status_callback=config.twilio_status_callback,
+        timeout_s=config.provider_timeout_s,
+        lookup_settle=config.twilio_lookup_settle,
     )

@@ -2,6 +2,11 @@
 
 Both channels create a Message resource; WhatsApp addresses carry a "whatsapp:" prefix.
 The provider message id is the Message SID ("SM...").
+
+A send whose outcome is unknown (AmbiguousDeliveryError) is settled by lookup(): Twilio's
+Messages list, filtered by recipient and sender, searched for our message. Our idempotency
+key also rides in the status callback URL, so every status callback names the message it
+is about even before we know its SID (api/routers/webhooks.py).
 """
 
 from __future__ import annotations
@@ -9,25 +14,48 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
 
-from requests.exceptions import RequestException
+from requests.exceptions import ConnectionError as RequestsConnectionError
+from requests.exceptions import ConnectTimeout, RequestException, SSLError
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from rebook.core.domain import CommunicationStatus
 from rebook.core.ports import (
+    AmbiguousDeliveryError,
+    Found,
+    LookupResult,
+    LookupWindow,
+    NoEvidence,
+    NotFound,
     PermanentDeliveryError,
     ProviderReceipt,
     RenderedMessage,
     TransientDeliveryError,
 )
-from rebook.delivery.codes import TWILIO, TWILIO_AUTHENTICATION_FAILED, TWILIO_OPT_OUT_CODES
+from rebook.delivery.callback_urls import with_idempotency_key
+from rebook.delivery.codes import (
+    TWILIO,
+    TWILIO_AUTHENTICATION_FAILED,
+    TWILIO_OPT_OUT_CODES,
+    outcome_unknown,
+)
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_S = 10.0
 WHATSAPP_PREFIX = "whatsapp:"
+# A request that timed out on our side may still be finishing at Twilio; until this long
+# after the send went in doubt, an empty Messages list is not yet proof of absence.
+DEFAULT_LOOKUP_SETTLE = timedelta(seconds=60)
+# Clocks differ; a message created a little before our claim time is still a candidate.
+_CLOCK_SKEW = timedelta(minutes=2)
+# Rebook sends a contact a handful of messages a day: the newest page holds ours.
+_LOOKUP_LIMIT = 50
 
 
 class _TwilioMessagingSender:
@@ -41,9 +69,11 @@ class _TwilioMessagingSender:
         base_url: str | None = None,
         status_callback: str | None = None,
         timeout_s: float = DEFAULT_TIMEOUT_S,
+        lookup_settle: timedelta = DEFAULT_LOOKUP_SETTLE,
     ) -> None:
         # Twilio POSTs each status change of the message here (api/routers/webhooks.py).
-        self._callback = {"status_callback": status_callback} if status_callback else {}
+        self._status_callback = status_callback
+        self._lookup_settle = lookup_settle
         self._client = Client(
             account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout_s)
         )
@@ -55,17 +85,53 @@ class _TwilioMessagingSender:
     def _create(self, message: RenderedMessage, **params: str) -> ProviderReceipt:
         if "content_sid" not in params:
             params = {"body": message.body, **params}
+        if self._status_callback:
+            params["status_callback"] = with_idempotency_key(
+                self._status_callback, message.idempotency_key
+            )
         try:
-            created = self._client.messages.create(**self._callback, **params)
+            created = self._client.messages.create(**params)
         except TwilioException as err:
             raise _classify(err) from err
         except RequestException as err:
-            raise TransientDeliveryError(f"Twilio unreachable: {err}") from err
+            raise _request_failure(err) from err
+        return self._receipt(str(created.sid))
+
+    def _receipt(self, sid: str) -> ProviderReceipt:
         return ProviderReceipt(
-            provider=self.provider,
-            provider_message_id=str(created.sid),
-            status=CommunicationStatus.SENT,
+            provider=self.provider, provider_message_id=sid, status=CommunicationStatus.SENT
         )
+
+    def _find(
+        self,
+        message: RenderedMessage,
+        window: LookupWindow,
+        *,
+        body_known: bool,
+        to: str,
+        from_: str | None = None,
+        messaging_service_sid: str | None = None,
+    ) -> LookupResult:
+        """Search the Messages list (newest first) for message: same recipient and sender,
+        created since the claim and, unless Twilio renders the body from a template, the
+        same body. The list is not filtered by DateSent: that filter is date-granular and
+        a message still queued has no DateSent yet."""
+        # The list filters by To and From only; a messaging service's is matched below.
+        filters: dict[str, Any] = {"to": to} | ({"from_": from_} if from_ else {})
+        try:
+            candidates = self._client.messages.list(
+                **filters, limit=_LOOKUP_LIMIT, page_size=_LOOKUP_LIMIT
+            )
+        except (TwilioException, RequestException) as err:
+            return NoEvidence(f"Twilio Messages list failed: {err}")
+        for candidate in candidates:
+            if messaging_service_sid and candidate.messaging_service_sid != messaging_service_sid:
+                continue
+            if _matches(candidate, message, window, body_known=body_known):
+                return Found(self._receipt(str(candidate.sid)))
+        if window.now - window.in_doubt_since >= self._lookup_settle:
+            return NotFound("Twilio lists no such message")
+        return NoEvidence("Twilio lists no such message yet; a late request may still land")
 
 
 class TwilioSmsSender(_TwilioMessagingSender):
@@ -79,6 +145,7 @@ class TwilioSmsSender(_TwilioMessagingSender):
         base_url: str | None = None,
         status_callback: str | None = None,
         timeout_s: float = DEFAULT_TIMEOUT_S,
+        lookup_settle: timedelta = DEFAULT_LOOKUP_SETTLE,
     ) -> None:
         if not (from_number or messaging_service_sid):
             raise ValueError("Twilio SMS needs a sender number or a messaging service SID")
@@ -88,6 +155,7 @@ class TwilioSmsSender(_TwilioMessagingSender):
             base_url=base_url,
             status_callback=status_callback,
             timeout_s=timeout_s,
+            lookup_settle=lookup_settle,
         )
         # A messaging service picks the sender itself (pools, geo-match, short codes).
         self._sender = (
@@ -98,6 +166,9 @@ class TwilioSmsSender(_TwilioMessagingSender):
 
     def send(self, message: RenderedMessage) -> ProviderReceipt:
         return self._create(message, to=message.to_address, **self._sender)
+
+    def lookup(self, message: RenderedMessage, window: LookupWindow) -> LookupResult:
+        return self._find(message, window, body_known=True, to=message.to_address, **self._sender)
 
 
 class TwilioWhatsAppSender(_TwilioMessagingSender):
@@ -111,6 +182,7 @@ class TwilioWhatsAppSender(_TwilioMessagingSender):
         base_url: str | None = None,
         status_callback: str | None = None,
         timeout_s: float = DEFAULT_TIMEOUT_S,
+        lookup_settle: timedelta = DEFAULT_LOOKUP_SETTLE,
     ) -> None:
         super().__init__(
             account_sid,
@@ -118,9 +190,22 @@ class TwilioWhatsAppSender(_TwilioMessagingSender):
             base_url=base_url,
             status_callback=status_callback,
             timeout_s=timeout_s,
+            lookup_settle=lookup_settle,
         )
         self._from = whatsapp_address(from_number)
         self._content_sids = dict(content_sids or {})
+
+    def lookup(self, message: RenderedMessage, window: LookupWindow) -> LookupResult:
+        # A pre-approved template's text is rendered by Twilio, so only recipient, sender
+        # and time can match it.
+        templated = (message.template or "") in self._content_sids
+        return self._find(
+            message,
+            window,
+            body_known=not templated,
+            to=whatsapp_address(message.to_address),
+            from_=self._from,
+        )
 
     def send(self, message: RenderedMessage) -> ProviderReceipt:
         addresses = {"to": whatsapp_address(message.to_address), "from_": self._from}
@@ -143,7 +228,39 @@ def whatsapp_address(number: str) -> str:
     return number if number.startswith(WHATSAPP_PREFIX) else f"{WHATSAPP_PREFIX}{number}"
 
 
-def _classify(err: TwilioException) -> TransientDeliveryError | PermanentDeliveryError:
+def _matches(
+    candidate: Any, message: RenderedMessage, window: LookupWindow, *, body_known: bool
+) -> bool:
+    created = candidate.date_created
+    if created is not None and created < window.since - _CLOCK_SKEW:
+        return False
+    if not body_known:
+        return True
+    # Trial accounts prefix "Sent from your Twilio trial account - ".
+    return bool(candidate.body) and str(candidate.body).endswith(message.body)
+
+
+def _request_failure(err: RequestException) -> TransientDeliveryError | AmbiguousDeliveryError:
+    """Did the request leave? Refused, unresolvable or TLS-failed connections never carried
+    it; a read timeout or a connection dropped mid-response may have been accepted."""
+    if isinstance(err, ConnectTimeout | SSLError) or _never_connected(err):
+        return TransientDeliveryError(f"Twilio unreachable: {err}")
+    return AmbiguousDeliveryError(f"Twilio outcome unknown: {err}")
+
+
+def _never_connected(err: RequestException) -> bool:
+    if not isinstance(err, RequestsConnectionError):
+        return False
+    reason = err.args[0] if err.args else None
+    if isinstance(reason, MaxRetryError):
+        reason = reason.reason
+    # NameResolutionError is a NewConnectionError too.
+    return isinstance(reason, NewConnectionError)
+
+
+def _classify(
+    err: TwilioException,
+) -> TransientDeliveryError | AmbiguousDeliveryError | PermanentDeliveryError:
     status = getattr(err, "status", None)
     code = getattr(err, "code", None)
     detail = _error_text(err)
@@ -152,7 +269,10 @@ def _classify(err: TwilioException) -> TransientDeliveryError | PermanentDeliver
         # credentials, so stay transient, but make it loud.
         logger.error("Twilio rejected the credentials (401): %s. Fix TWILIO_*.", detail)
         return TransientDeliveryError(f"Twilio 401 (credentials): {detail}")
-    if not isinstance(status, int) or status == 429 or status >= 500:
+    if not isinstance(status, int) or outcome_unknown(status):
+        # An unreadable answer or a server error after the request arrived.
+        return AmbiguousDeliveryError(f"Twilio {status}, outcome unknown: {detail}")
+    if status == 429 or status >= 500:
         return TransientDeliveryError(f"Twilio {status}: {detail}")
     # Everything else is a 4xx about this message: invalid number (21211), not a mobile
     # number (21614), region not enabled (21408), not a WhatsApp user (63003), ...

@@ -84,8 +84,10 @@ def from_twilio(
     error_code: str | None,
     *,
     received_at: datetime,
+    idempotency_key: str | None = None,
 ) -> DeliveryEvent | None:
-    """Twilio callbacks carry no event time: received_at stands in for it."""
+    """Twilio callbacks carry no event time: received_at stands in for it. idempotency_key:
+    ours, from the callback URL's query (rebook.delivery.callback_urls)."""
     mapped = _TWILIO_STATUSES.get(message_status)
     if mapped is None:
         return None
@@ -97,6 +99,7 @@ def from_twilio(
     return DeliveryEvent(
         provider=TWILIO,
         provider_message_id=message_sid,
+        idempotency_key=idempotency_key or None,
         occurred_at=received_at,
         state=state,
         milestone=milestone,

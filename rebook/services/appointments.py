@@ -56,12 +56,18 @@ class AppointmentService:
         return self._workspace.timezone
 
     async def create(
-        self, appointment: AppointmentDetails, fingerprint: str
+        self,
+        appointment: AppointmentDetails,
+        fingerprint: str,
+        *,
+        legacy_fingerprint: str | None = None,
     ) -> tuple[AppointmentView, bool]:
         """Store the appointment and start its workflow; True when it is new.
 
-        Idempotent on appointment.external_id: the same request (fingerprint) again answers
-        the stored appointment, and starts its workflow if an earlier attempt could not.
+        Idempotent on appointment.external_id: the same request (fingerprint, or for a
+        booking stored before fingerprints compared instants, legacy_fingerprint) again
+        answers the stored appointment, and starts its workflow if an earlier attempt
+        could not.
         appointment.appointment_id (and the experiment arm drawn for it) is used only when
         the booking is new. Raises InvalidField when the contact cannot be reached as asked
         or the playbook asked for does not exist, Conflict when the external_id was booked
@@ -70,7 +76,7 @@ class AppointmentService:
         """
         _check_reachable(appointment)
         await self._check_playbook(appointment)
-        record, created = await self._store_once(appointment, fingerprint)
+        record, created = await self._store_once(appointment, fingerprint, legacy_fingerprint)
         # The row is committed before Temporal is asked: if Temporal is down the client gets
         # a 503, and its retry (same body) finds the row and starts the workflow then.
         await self._workflows.start(record.details, record.workflow_id)
@@ -107,7 +113,7 @@ class AppointmentService:
         return record
 
     async def _store_once(
-        self, appointment: AppointmentDetails, fingerprint: str
+        self, appointment: AppointmentDetails, fingerprint: str, legacy_fingerprint: str | None
     ) -> tuple[AppointmentRecord, bool]:
         """The record for this external_id, inserted if new; True if inserted now."""
         external_id = appointment.external_id
@@ -120,7 +126,7 @@ class AppointmentService:
             existing = await in_thread(self._appointments.find_by_external_id, external_id)
             if existing is None:
                 raise RuntimeError(f"appointment {external_id} vanished after a conflict")
-        if existing.request_fingerprint != fingerprint:
+        if existing.request_fingerprint not in (fingerprint, legacy_fingerprint):
             raise Conflict(
                 f"external_id {external_id!r} was already used with a different request body"
             )

@@ -3,12 +3,14 @@ appointment's workflow (or, for a closed one, a rebooking or a refusal)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from rebook.core.contracts import AppointmentEvent
 from rebook.core.domain import AppointmentStatus, EventType
 from rebook.core.lifecycle import reopened
-from rebook.core.records import AppointmentRecord
+from rebook.core.records import AppointmentRecord, StoredEvent
+from rebook.core.time_rules import reported_before_start
 from rebook.db.stores import AppointmentStore
 from rebook.services.blocking import in_thread
 from rebook.services.errors import Conflict, NotFound
@@ -33,36 +35,59 @@ class EventService:
         occurred_at: datetime | None = None,
         new_starts_at: datetime | None = None,
         reason: str | None = None,
-    ) -> AppointmentEvent:
+    ) -> StoredEvent:
         """Accept an event and deliver it to the appointment's workflow.
 
-        Idempotent on event_id (one is generated when missing): a repeat is stored once and
-        the workflow drops the repeated signal. Raises NotFound for an unknown appointment,
-        Conflict when its workflow has closed (unless this reschedule rebooks it; the refused
-        event is not kept), Unavailable when Temporal is down (the event is kept, so the
-        platform's retry delivers it).
+        Idempotent on event_id (one is generated when missing): an event_id accepted before
+        is acknowledged as a repeat (created False) in every state, the workflow closed
+        included, and applied once. Raises NotFound for an unknown appointment; Conflict
+        for a missed or attended reported before the appointment started, and when its
+        workflow has closed (unless this reschedule rebooks it); a refused event is not
+        kept. Raises Unavailable when Temporal is down: the event is kept, so the
+        platform's retry delivers it.
         """
         record = await in_thread(self._appointments.get, appointment_id)
         if record is None:
             raise NotFound(f"appointment {appointment_id} not found")
+        now = datetime.now(UTC)
         event = AppointmentEvent(
             type=type,
             event_id=event_id or new_event_id(),
-            received_at=datetime.now(UTC),
+            received_at=now,
             occurred_at=occurred_at,
             new_starts_at=new_starts_at,
             reason=reason,
         )
+        starts_at = record.progress.starts_at
+        if reported_before_start(type, occurred_at or now, starts_at):
+            # A repeat of an event accepted before (the slot has moved since) stays a repeat.
+            known = await in_thread(self._appointments.find_event, appointment_id, event.event_id)
+            if known is not None and known.delivered:
+                return known
+            raise Conflict(
+                f"{type.value} refused: the appointment starts at {starts_at.isoformat()}, "
+                "after the time this event says it happened"
+            )
         # Stored before signalling so a Temporal outage loses nothing: the platform's retry
-        # finds the stored event and signals it again (the workflow drops repeated event_ids).
-        stored, created = await in_thread(self._appointments.record_event, appointment_id, event)
+        # finds the stored event and delivers it then (the workflow drops repeated ids).
+        stored = await in_thread(self._appointments.record_event, appointment_id, event)
+        if stored.delivered:
+            return stored
         try:
-            await self._deliver(record, stored)
+            await self._deliver(record, stored.event)
         except Conflict:
-            if created:
-                await in_thread(self._appointments.forget_event, appointment_id, stored.event_id)
+            if stored.created:
+                await in_thread(
+                    self._appointments.forget_event, appointment_id, stored.event.event_id
+                )
             raise
-        return stored
+        await in_thread(
+            self._appointments.mark_event_delivered,
+            appointment_id,
+            stored.event.event_id,
+            datetime.now(UTC),
+        )
+        return replace(stored, delivered=True)
 
     async def _deliver(self, record: AppointmentRecord, event: AppointmentEvent) -> None:
         workflow_id = record.workflow_id

@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
 
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.common import (
     TypedSearchAttributes,
@@ -25,7 +29,7 @@ from temporalio.common import (
     WorkflowIDReusePolicy,
 )
 from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RetryConfig, RPCError, RPCStatusCode
 
 from rebook.core import search_attributes as sa
 from rebook.core.contracts import (
@@ -43,12 +47,30 @@ from rebook.services.errors import Unavailable
 
 logger = logging.getLogger(__name__)
 
-# Bounded so a Temporal outage becomes a prompt 503 instead of a hanging request.
-START_OR_SIGNAL_TIMEOUT = timedelta(seconds=10)
+# Bounded so a Temporal outage becomes a prompt 503 instead of a hanging request: a server
+# that accepts connections and never answers costs at most this per call.
+START_OR_SIGNAL_TIMEOUT = timedelta(seconds=5)
 # A query needs a worker to answer; without one we would rather serve the DB mirror.
 QUERY_TIMEOUT = timedelta(seconds=2)
-HEALTH_CHECK_TIMEOUT = timedelta(seconds=3)
-CONNECT_TIMEOUT_S = 5.0
+HEALTH_CHECK_TIMEOUT = timedelta(seconds=2)
+CONNECT_TIMEOUT_S = 3.0
+# The SDK retries a call whose connection is refused for up to 10 s by default. The
+# platform retries a 503 anyway, so the API gives up after a few quick tries: a stopped
+# Temporal is a 503 in well under a second.
+API_RETRY = RetryConfig(
+    initial_interval_millis=50,
+    multiplier=2.0,
+    max_interval_millis=200,
+    max_elapsed_time_millis=600,
+    max_retries=3,
+)
+# A worker's long poll lasts up to about a minute and each one refreshes its
+# last_access_time; a poller not seen for longer than this is gone.
+POLLER_RECENT = timedelta(minutes=2)
+# /healthz may be probed every second; the task queue is described at most this often
+# while a worker is seen (and every second while none is, so a new one shows at once).
+WORKER_CHECK_CACHE_S = 5.0
+NO_WORKER_CHECK_CACHE_S = 1.0
 
 _OUTAGE_CODES = frozenset(
     {
@@ -79,7 +101,9 @@ class TemporalConnection:
             if self._client is None:
                 try:
                     self._client = await asyncio.wait_for(
-                        Client.connect(self._address, namespace=self._namespace),
+                        Client.connect(
+                            self._address, namespace=self._namespace, retry_config=API_RETRY
+                        ),
                         timeout=CONNECT_TIMEOUT_S,
                     )
                 except (RuntimeError, OSError, TimeoutError) as exc:
@@ -91,6 +115,59 @@ class TemporalConnection:
         cannot be reached at all."""
         client = await self.client()
         return await client.service_client.check_health(timeout=HEALTH_CHECK_TIMEOUT)
+
+    async def pollers_seen(self, task_queue: str, since: datetime) -> bool:
+        """Whether workers poll task_queue for both workflow and activity tasks, seen after
+        since. Raises Unavailable when Temporal cannot be reached."""
+        client = await self.client()
+
+        async def seen(kind: TaskQueueType.ValueType) -> bool:
+            try:
+                described = await client.workflow_service.describe_task_queue(
+                    DescribeTaskQueueRequest(
+                        namespace=self._namespace,
+                        task_queue=TaskQueue(name=task_queue),
+                        task_queue_type=kind,
+                    ),
+                    retry=False,
+                    timeout=HEALTH_CHECK_TIMEOUT,
+                )
+            except RPCError as exc:
+                _raise_as_outage_if_unreachable(exc)
+                raise
+            return any(p.last_access_time.ToDatetime(UTC) >= since for p in described.pollers)
+
+        workflows, activities = await asyncio.gather(
+            seen(TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW),
+            seen(TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY),
+        )
+        return workflows and activities
+
+
+class TaskQueueWorkers:
+    """Whether workers poll the task queue, so the workflows' timers and messages will
+    actually run. One per API process (the answer is cached across requests, and it is the
+    same for every workspace: they share the task queue)."""
+
+    def __init__(self, connection: TemporalConnection, task_queue: str) -> None:
+        self._connection = connection
+        self._task_queue = task_queue
+        self._checked: tuple[float, bool] | None = None  # (monotonic time, answer)
+
+    async def polling(self) -> bool:
+        """Whether a worker was seen polling in the last POLLER_RECENT. Cached for
+        WORKER_CHECK_CACHE_S (NO_WORKER_CHECK_CACHE_S when none was seen). Raises
+        Unavailable when Temporal cannot be reached."""
+        cached = self._checked
+        if cached is not None:
+            checked_at, polling = cached
+            ttl = WORKER_CHECK_CACHE_S if polling else NO_WORKER_CHECK_CACHE_S
+            if time.monotonic() - checked_at < ttl:
+                return polling
+        since = datetime.now(UTC) - POLLER_RECENT
+        polling = await self._connection.pollers_seen(self._task_queue, since)
+        self._checked = (time.monotonic(), polling)
+        return polling
 
 
 class ExecutionState(Enum):

@@ -36,18 +36,10 @@ from tests.support.ports import (
 
 
 @pytest.fixture
-def ledger() -> InMemoryCommunicationLedger:
-    return InMemoryCommunicationLedger()
-
-
-@pytest.fixture
-def email() -> RecordingSender:
-    return RecordingSender()
-
-
-@pytest.fixture
 def activities(ledger: InMemoryCommunicationLedger, email: RecordingSender) -> MessagingActivities:
-    return MessagingActivities(ledger, {Channel.EMAIL: email}, renderer(), BRAND)
+    return MessagingActivities(
+        ledger, {Channel.EMAIL: email}, renderer(), BRAND, clock=lambda: ledger.now
+    )
 
 
 def run(activities: MessagingActivities, request: DeliveryRequest):

@@ -1,27 +1,30 @@
 import json
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.messaging import (
     CHANNEL_UNAVAILABLE,
+    DELIVERY_IN_DOUBT,
     PERMANENT_FAILURE,
     TRANSIENT_FAILURE,
     MessagingActivities,
 )
 from rebook.core.brand import Brand
 from rebook.core.contracts import AppointmentDetails, DeliveryRequest
+from rebook.core.delivery_status import DeliveryEvent
 from rebook.core.domain import BookedVia, Channel, CommunicationStatus, Recipient
 from rebook.core.ports import ChannelSender
 from rebook.core.steps import Step, Template
 from rebook.core.workspaces import DEFAULT_WORKSPACE_ID
 from rebook.db.models import Communication
-from rebook.db.stores import CommunicationStore
+from rebook.db.stores import CommunicationStore, DeliveryEventStore
 from rebook.delivery.in_app import InAppSender
 from rebook.delivery.outbox import OutboxSender
 from rebook.delivery.sendgrid_email import SendGridEmailSender
@@ -80,7 +83,7 @@ def request_for(
 
 
 def deliver(activities: MessagingActivities, request: DeliveryRequest):
-    return ActivityEnvironment().run(activities.deliver_message, request)
+    return attempt(activities, request, 1)
 
 
 def delivery_error(activities: MessagingActivities, request: DeliveryRequest) -> ApplicationError:
@@ -297,3 +300,77 @@ def test_whatsapp_follow_up_goes_as_the_mapped_pre_approved_template(
     assert variables["5"] == details.reschedule_url
     # The ledger keeps our own rendering as the human-readable record of what was sent.
     assert details.reschedule_url in row_for(sessions, request).body
+
+
+# ---------------------------------------------------------------- sends in doubt (SQL, SDKs)
+
+
+def attempt(activities: MessagingActivities, request: DeliveryRequest, number: int):
+    """Attempt `number` of the activity, with production's timeout and retry policy (the
+    test environment's default 1 s lease would leave half a second to start a send)."""
+    env = ActivityEnvironment()
+    env.info = replace(
+        env.info,
+        attempt=number,
+        start_to_close_timeout=timedelta(seconds=30),
+        retry_policy=RetryPolicy(maximum_attempts=10),
+    )
+    return env.run(activities.deliver_message, request)
+
+
+def test_twilio_answering_after_the_timeout_is_found_and_not_sent_again(
+    ledger, sessions, seeded_appointment, fake_twilio
+):
+    slow = TwilioSmsSender(
+        TWILIO_ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN,
+        from_number=SMS_FROM,
+        base_url=fake_twilio.base_url,
+        timeout_s=0.5,
+    )
+    activities = MessagingActivities(ledger, {Channel.SMS: slow}, renderer(), Brand("Acme Clinic"))
+    request = request_for(seeded_appointment, Channel.SMS)
+    fake_twilio.answer_late(3)
+
+    with pytest.raises(ApplicationError) as in_doubt:
+        attempt(activities, request, 1)
+    assert (in_doubt.value.type, in_doubt.value.non_retryable) == (DELIVERY_IN_DOUBT, False)
+    assert row_for(sessions, request).status == CommunicationStatus.CHECKING
+    result = attempt(activities, request, 2)
+
+    [sid] = fake_twilio.sids
+    assert len(fake_twilio.created) == 1  # exactly one message at the provider
+    assert (result.status, result.provider_message_id) == (CommunicationStatus.SENT, sid)
+    row = row_for(sessions, request)
+    assert (row.status, row.provider_message_id, row.attempts) == ("sent", sid, 1)
+
+
+def test_an_email_in_doubt_is_settled_by_the_event_webhook(
+    ledger, sessions, seeded_appointment, fake_sendgrid
+):
+    sender = SendGridEmailSender(
+        SENDGRID_API_KEY, fake_sendgrid.base_url, "appointments@rebook.example", "Rebook"
+    )
+    activities = MessagingActivities(ledger, {Channel.EMAIL: sender}, renderer(), Brand("Acme"))
+    request = request_for(seeded_appointment)
+    fake_sendgrid.fail_next(500)
+    with pytest.raises(ApplicationError):
+        attempt(activities, request, 1)
+
+    # SendGrid's "processed" event names our key (custom_args): the provider has it.
+    applied = DeliveryEventStore(sessions, DEFAULT_WORKSPACE_ID).apply(
+        [
+            DeliveryEvent(
+                provider="sendgrid",
+                provider_message_id="sg-abc",
+                idempotency_key=request.idempotency_key,
+                occurred_at=datetime.now(UTC),
+                state="processed",
+            )
+        ]
+    )
+    result = attempt(activities, request, 2)
+
+    assert applied == 1
+    assert (result.status, result.provider_message_id) == (CommunicationStatus.SENT, "sg-abc")
+    assert len(fake_sendgrid.requests) == 1  # one POST, and no resend

@@ -17,7 +17,7 @@ from rebook.core.playbook import FrequencyCap, StopCondition
 from rebook.core.ports import ProviderReceipt
 from tests.support.factories import T0, appointment, send_check
 from tests.support.ports import InMemoryBookings, InMemoryCommunicationLedger
-from tests.support.rows import draft
+from tests.support.rows import LEASE, draft
 
 DETAILS = appointment()
 NOW = T0 + timedelta(days=4)
@@ -48,9 +48,9 @@ def sent(history: InMemoryCommunicationLedger, key: str, at, **changes: object) 
         scheduled_for=at,
         **changes,  # type: ignore[arg-type]
     )
-    claimed = history.claim(message).record
+    claimed = history.claim(message, LEASE).record
     if failed:
-        history.fail(claimed.id, "invalid number", CommunicationStatus.FAILED)
+        history.fail(claimed.id, LEASE.holder, "invalid number", CommunicationStatus.FAILED)
     else:
         receipt = ProviderReceipt("recording", key, CommunicationStatus.SENT)
         history.complete(claimed.id, receipt)

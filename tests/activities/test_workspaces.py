@@ -24,7 +24,7 @@ from rebook.db.stores import CommunicationStore, WorkspaceSettingsStore
 from tests.support.factories import T0, appointment, contact, send_check
 from tests.support.harness import outbox_senders
 from tests.support.messages import shipped_catalog
-from tests.support.rows import draft, save_appointment
+from tests.support.rows import LEASE, draft, save_appointment
 from tests.support.workspaces import add_workspace
 from worker import activities_on
 
@@ -59,7 +59,8 @@ def bravo(sessions: sessionmaker[Session]) -> WorkspaceId:
         replace(
             draft("apt_b:nudge:sms", appointment_id="apt_b", contact_id=CONTACT),
             scheduled_for=NOW - timedelta(hours=1),
-        )
+        ),
+        LEASE,
     )
     ledger.complete(sent.record.id, ProviderReceipt("twilio", "SM1", CommunicationStatus.SENT))
     return workspace_id

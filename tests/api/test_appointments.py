@@ -3,18 +3,23 @@ workflow is visible through describe() before anything polls its task queue)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+import json
+from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client, WorkflowExecutionStatus
 
+from api.schemas import AppointmentCreate
 from rebook.core import search_attributes as sa
 from rebook.core.names import workflow_id_for
 from rebook.core.workspaces import DEFAULT_WORKSPACE_ID
 from rebook.db.models import Contact
+from rebook.db.stores import AppointmentStore
 from rebook.settings import Settings
-from tests.support.payloads import BOOKED_OFFSET, appointment_body, with_contact
+from tests.support.payloads import BOOKED_OFFSET, appointment_body, future_iso, with_contact
 from tests.support.rows import appointment_ids_for
 
 
@@ -123,18 +128,6 @@ async def test_temporal_outage_keeps_the_row_and_the_retry_starts_the_workflow(
     assert description.status is WorkflowExecutionStatus.RUNNING
 
 
-async def test_healthz_reports_temporal_down(down_api_client: httpx.AsyncClient) -> None:
-    response = await down_api_client.get("/healthz")
-    assert response.status_code == 503
-    assert response.json() == {"status": "degraded", "database": "ok", "temporal": "error"}
-
-
-async def test_healthz_ok(api_client: httpx.AsyncClient) -> None:
-    response = await api_client.get("/healthz")
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "temporal": "ok"}
-
-
 async def test_defaults_spelled_out_are_the_same_request(api_client: httpx.AsyncClient) -> None:
     implicit = appointment_body(experiment={"name": "subject-line"})
     explicit = {**implicit, "experiment": {"name": "subject-line", "variants": ["a", "b"]}}
@@ -179,14 +172,36 @@ async def test_appointments_without_the_new_details_read_them_as_null(
     assert created["contact"]["locale"] is None
 
 
-def test_a_booking_from_before_the_new_fields_keeps_its_fingerprint() -> None:
-    """A platform retrying a create it sent before these fields existed gets the booking
-    back, not a 409: their absence does not change the fingerprint."""
-    from api.schemas import AppointmentCreate
+# What the code before playbooks (and before fingerprints compared instants) hashed for
+# the body of OLD_BOOKING, starts_at aside: every default it filled in, none of the later
+# fields. (For a start of 2030-01-01T10:00:00+01:00 it hashed to 3b52ce86...a2a10c.)
+OLD_CANONICAL_BODY: dict[str, Any] = {
+    "alternative_url": None,
+    "booked_via": "web",
+    "contact": {
+        "email": "ada@example.com",
+        "id": "con_fp",
+        "name": "Ada Lovelace",
+        "phone": None,
+        "preferred_channel": None,
+        "timezone": "Europe/London",
+        "whatsapp": None,
+    },
+    "content_url": None,
+    "duration_minutes": 30,
+    "experiment": None,
+    "external_id": "ext-fp",
+    "host": {"email": None, "id": "host_fp", "name": "Grace Hopper"},
+    "kind": "demo",
+    "reschedule_url": "https://book.example.com/r/ext-fp",
+    "topic": "Cutting no-shows",
+}
 
-    body = {
+
+def _old_booking(starts_at: str) -> dict[str, Any]:
+    return {
         "external_id": "ext-fp",
-        "starts_at": "2030-01-01T10:00:00+01:00",
+        "starts_at": starts_at,
         "duration_minutes": 30,
         "kind": "demo",
         "topic": "Cutting no-shows",
@@ -200,8 +215,43 @@ def test_a_booking_from_before_the_new_fields_keeps_its_fingerprint() -> None:
         },
         "host": {"id": "host_fp", "name": "Grace Hopper"},
     }
-    # Computed by the code before playbooks, for this very body.
-    before = "3b52ce8619927803b05d0dae30c1b08145804ec68f48aed86aa22cfa5aa2a10c"
-    assert AppointmentCreate.model_validate(body).fingerprint() == before
-    with_location = {**body, "location": "Room 4"}
-    assert AppointmentCreate.model_validate(with_location).fingerprint() != before
+
+
+def _sha256_of(body: dict[str, Any]) -> str:
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def test_a_booking_from_before_the_new_fields_keeps_its_fingerprint() -> None:
+    """A platform retrying a create it sent before these fields existed (and before
+    fingerprints compared instants) gets the booking back, not a 409: the legacy
+    fingerprint is what the old code stored, and the new fields' absence changes neither."""
+    starts_at = future_iso(days=3, offset=timezone(timedelta(hours=1)))
+    body = _old_booking(starts_at)
+    before = _sha256_of({**OLD_CANONICAL_BODY, "starts_at": starts_at})
+
+    parsed = AppointmentCreate.model_validate(body)
+    assert parsed.legacy_fingerprint() == before
+    assert parsed.fingerprint() != before  # today's compares the instant, in UTC
+    with_location = AppointmentCreate.model_validate({**body, "location": "Room 4"})
+    assert with_location.legacy_fingerprint() != before
+    assert with_location.fingerprint() != parsed.fingerprint()
+
+
+async def test_a_retry_of_a_booking_stored_with_the_legacy_fingerprint_is_a_replay(
+    api_client: httpx.AsyncClient, sessions: sessionmaker[Session]
+) -> None:
+    body = appointment_body(starts_at=future_iso(days=3, offset=timezone(timedelta(hours=1))))
+    parsed = AppointmentCreate.model_validate(body)
+    # As the code before this one stored it.
+    stored = AppointmentStore(sessions, DEFAULT_WORKSPACE_ID).create(
+        parsed.to_appointment("UTC"), parsed.legacy_fingerprint()
+    )
+    assert stored is not None
+
+    again = await api_client.post("/v1/appointments", json=body)
+    changed = await api_client.post("/v1/appointments", json={**body, "topic": "Another topic"})
+
+    assert again.status_code == 200, again.text
+    assert again.json()["id"] == stored.details.appointment_id
+    assert changed.status_code == 409

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from rebook.core.workspaces import DEFAULT_WORKSPACE_ID
@@ -90,10 +91,10 @@ async def test_communications_are_listed_oldest_first_with_every_field(
     listed = response.json()
     assert [c["step"] for c in listed] == ["step_1", "step_2", "step_3"]
     assert set(listed[0]) == {
-        "id", "channel", "recipient", "step", "template", "variant", "status", "subject",
-        "body", "to_address", "provider", "provider_message_id", "error", "attempts",
-        "scheduled_for", "sent_at", "created_at",
-        "provider_status", "delivered_at", "opened_at", "clicked_at",
+        "id", "appointment_id", "idempotency_key", "channel", "recipient", "step",
+        "template", "variant", "status", "subject", "body", "to_address", "provider",
+        "provider_message_id", "error", "attempts", "scheduled_for", "sent_at", "created_at",
+        "provider_status", "delivered_at", "opened_at", "clicked_at", "in_doubt_since",
     }  # fmt: skip
     assert listed[0]["channel"] == "sms"
     assert listed[0]["to_address"] == "+447700900123"
@@ -160,3 +161,64 @@ async def test_marking_read_is_404_for_another_contact_or_a_non_inbox_message(
     not_inbox = await api_client.post(f"/v1/contacts/{contact_id}/inbox/{email}/read")
 
     assert (wrong_contact.status_code, not_inbox.status_code) == (404, 404)
+
+
+async def test_unconfirmed_messages_are_listed_across_appointments_newest_first_in_pages(
+    api_client: httpx.AsyncClient, sessions: sessionmaker[Session]
+) -> None:
+    first, second = await _create(api_client), await _create(api_client)
+    in_doubt: dict[str, Any] = {"status": "unconfirmed", "in_doubt_since": T0, "sent_at": None}
+    _insert(
+        sessions,
+        _communication(first, 1, **in_doubt),
+        _communication(first, 2),
+        _communication(second, 3, channel="sms", **in_doubt),
+        _communication(second, 4, **in_doubt),
+    )
+
+    page_one = await api_client.get(
+        "/v1/communications", params={"status": "unconfirmed", "limit": 2}
+    )
+    cursor = page_one.json()["next_cursor"]
+    page_two = await api_client.get(
+        "/v1/communications", params={"status": "unconfirmed", "limit": 2, "cursor": cursor}
+    )
+    sms_only = await api_client.get(
+        "/v1/communications", params={"status": "unconfirmed", "channel": "sms"}
+    )
+    recent = await api_client.get(
+        "/v1/communications",
+        params={"status": "unconfirmed", "since": (T0 + timedelta(hours=2)).isoformat()},
+    )
+
+    assert page_one.status_code == 200, page_one.text
+    assert [c["step"] for c in page_one.json()["items"]] == ["step_4", "step_3"]
+    assert cursor is not None
+    assert [c["step"] for c in page_two.json()["items"]] == ["step_1"]
+    assert page_two.json()["next_cursor"] is None
+    assert page_two.json()["items"][0]["appointment_id"] == first["id"]
+    assert page_two.json()["items"][0]["in_doubt_since"] is not None
+    assert [c["step"] for c in sms_only.json()["items"]] == ["step_3"]
+    assert [c["step"] for c in recent.json()["items"]] == ["step_4", "step_3"]
+    report = await api_client.get("/v1/reports/follow-ups")
+    assert report.json()["unconfirmed_messages"] == 3  # counted where outcomes are read
+
+
+@pytest.mark.parametrize(
+    ("params", "loc"),
+    [
+        ({"status": "lost-in-space"}, ["query", "status"]),
+        ({"limit": "0"}, ["query", "limit"]),
+        ({"limit": "1000"}, ["query", "limit"]),
+        ({"since": "0.5"}, ["query", "since"]),
+        ({"since": "2026-01-01T00:00:00"}, ["query", "since"]),
+        ({"cursor": "not-a-cursor"}, ["query", "cursor"]),
+    ],
+)
+async def test_bad_list_parameters_are_422_naming_them(
+    api_client: httpx.AsyncClient, params: dict[str, str], loc: list[str]
+) -> None:
+    response = await api_client.get("/v1/communications", params=params)
+
+    assert response.status_code == 422, response.text
+    assert [error["loc"] for error in response.json()["detail"]] == [loc]

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.api.enums.v1 import EventType as HistoryEventType
 from temporalio.client import (
@@ -23,9 +23,9 @@ from temporalio.worker import Worker
 from rebook.core import search_attributes as sa
 from rebook.core.names import workflow_id_for
 from rebook.core.workspaces import DEFAULT_WORKSPACE_ID
-from rebook.db.models import Appointment, AppointmentEventRow
-from tests.support.payloads import appointment_body, future_iso
-from tests.support.rows import appointment_ids_for
+from rebook.db.models import Appointment
+from tests.support.payloads import appointment_body, future_iso, starting_soon_iso
+from tests.support.rows import appointment_ids_for, stored_event_ids
 
 
 async def _create(api_client: httpx.AsyncClient, **changes: Any) -> dict[str, Any]:
@@ -42,17 +42,6 @@ async def _signal_count(temporal_client: Client, workflow_id: str) -> int:
         for event in history.events
         if event.event_type == HistoryEventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED
     )
-
-
-def _stored_events(sessions: sessionmaker[Session], appointment_id: str) -> list[str]:
-    with sessions() as session:
-        return list(
-            session.scalars(
-                select(AppointmentEventRow.event_id).where(
-                    AppointmentEventRow.appointment_id == appointment_id
-                )
-            )
-        )
 
 
 async def _close_as(
@@ -77,11 +66,11 @@ async def test_event_is_accepted_and_signalled(
     temporal_client: Client,
     sessions: sessionmaker[Session],
 ) -> None:
-    created = await _create(api_client)
+    created = await _create(api_client, starts_at=starting_soon_iso())
 
     response = await api_client.post(
         f"/v1/appointments/{created['id']}/events",
-        json={"type": "missed", "event_id": "platform-1", "occurred_at": future_iso(days=-0.01)},
+        json={"type": "missed", "event_id": "platform-1", "occurred_at": future_iso(days=0)},
     )
 
     assert response.status_code == 202, response.text
@@ -90,8 +79,9 @@ async def test_event_is_accepted_and_signalled(
         "event_id": "platform-1",
         "type": "missed",
         "accepted": True,
+        "duplicate": False,
     }
-    assert _stored_events(sessions, created["id"]) == ["platform-1"]
+    assert stored_event_ids(sessions, created["id"]) == ["platform-1"]
     assert await _signal_count(temporal_client, created["workflow_id"]) == 1
 
 
@@ -110,7 +100,7 @@ async def test_a_reply_is_accepted_and_signalled(
 
     assert response.status_code == 202, response.text
     assert response.json()["type"] == "replied"
-    assert _stored_events(sessions, created["id"]) == ["r-1"]
+    assert stored_event_ids(sessions, created["id"]) == ["r-1"]
     assert await _signal_count(temporal_client, created["workflow_id"]) == 1
 
 
@@ -124,8 +114,9 @@ async def test_same_event_id_twice_is_stored_once(
     second = await api_client.post(f"/v1/appointments/{created['id']}/events", json=event)
 
     assert (first.status_code, second.status_code) == (202, 202)
-    assert first.json() == second.json()
-    assert _stored_events(sessions, created["id"]) == ["platform-7"]
+    assert (first.json()["duplicate"], second.json()["duplicate"]) == (False, True)
+    assert {**first.json(), "duplicate": True} == second.json()
+    assert stored_event_ids(sessions, created["id"]) == ["platform-7"]
 
 
 async def test_event_without_event_id_gets_one(
@@ -140,7 +131,7 @@ async def test_event_without_event_id_gets_one(
     assert response.status_code == 202
     generated = response.json()["event_id"]
     assert generated
-    assert _stored_events(sessions, created["id"]) == [generated]
+    assert stored_event_ids(sessions, created["id"]) == [generated]
 
 
 async def test_event_on_a_closed_appointment_is_409_with_its_status(
@@ -148,7 +139,7 @@ async def test_event_on_a_closed_appointment_is_409_with_its_status(
     temporal_client: Client,
     sessions: sessionmaker[Session],
 ) -> None:
-    created = await _create(api_client)
+    created = await _create(api_client, starts_at=starting_soon_iso())
     await _close_as(temporal_client, sessions, created["id"], "lost")
 
     response = await api_client.post(
@@ -157,7 +148,7 @@ async def test_event_on_a_closed_appointment_is_409_with_its_status(
 
     assert response.status_code == 409
     assert response.json()["detail"] == "appointment is closed (lost)"
-    assert _stored_events(sessions, created["id"]) == []  # refused, so not recorded
+    assert stored_event_ids(sessions, created["id"]) == []  # refused, so not recorded
 
 
 async def test_reschedule_after_lost_rebooks_with_a_new_run(
@@ -191,7 +182,7 @@ async def test_reschedule_after_lost_rebooks_with_a_new_run(
         assert row is not None
         assert (row.status, row.reschedule_count) == ("scheduled", 3)
         assert row.starts_at == datetime.fromisoformat(new_starts_at)
-    assert _stored_events(sessions, created["id"]) == ["rebook-1"]
+    assert stored_event_ids(sessions, created["id"]) == ["rebook-1"]
     for _ in range(100):  # the new run sends the fresh confirmation moments later
         detail = (await api_client.get(f"/v1/appointments/{created['id']}")).json()
         templates = [c["template"] for c in detail["communications"]]
@@ -236,7 +227,7 @@ async def test_event_starts_a_workflow_the_create_never_got_started(
     temporal_client: Client,
     sessions: sessionmaker[Session],
 ) -> None:
-    body = appointment_body()
+    body = appointment_body(starts_at=starting_soon_iso())
     assert (await down_api_client.post("/v1/appointments", json=body)).status_code == 503
     # The platform never retried the create, but it knows the appointment from elsewhere.
     [fetched] = appointment_ids_for(sessions, body["external_id"])
@@ -259,12 +250,12 @@ async def test_event_while_temporal_is_down_is_503_and_kept_for_the_retry(
     temporal_client: Client,
     sessions: sessionmaker[Session],
 ) -> None:
-    created = await _create(api_client)
+    created = await _create(api_client, starts_at=starting_soon_iso())
     event = {"type": "missed", "event_id": "during-outage"}
 
     failed = await down_api_client.post(f"/v1/appointments/{created['id']}/events", json=event)
     retried = await api_client.post(f"/v1/appointments/{created['id']}/events", json=event)
 
     assert (failed.status_code, retried.status_code) == (503, 202)
-    assert _stored_events(sessions, created["id"]) == ["during-outage"]
+    assert stored_event_ids(sessions, created["id"]) == ["during-outage"]
     assert await _signal_count(temporal_client, created["workflow_id"]) == 1

@@ -27,7 +27,7 @@ from rebook.core.workspaces import Workspace
 from rebook.db.stores import AppointmentStore, AuditStore, CommunicationStore
 from rebook.settings import Settings
 from tests.support.payloads import appointment_body, with_contact
-from tests.support.rows import draft
+from tests.support.rows import LEASE, draft
 from tests.support.workspaces import add_workspace, bearer, issue_key, key_id_of
 
 Check = Callable[["World"], Awaitable[None]]
@@ -105,7 +105,7 @@ async def world(api_client: httpx.AsyncClient, sessions: sessionmaker[Session]) 
             ),
             channel=channel,
         )
-        claimed = messages.claim(message)
+        claimed = messages.claim(message, LEASE)
         status = CommunicationStatus.DELIVERED if provider == "in_app" else CommunicationStatus.SENT
         return messages.complete(claimed.record.id, ProviderReceipt(provider, provider_id, status))
 
@@ -177,9 +177,27 @@ async def _event(world: World) -> None:
 
     assert response.status_code == 404
     # Nothing reached B's workflow or its events: B's own event is accepted as new.
-    mine = await world.as_b("POST", path, json={"type": "missed", "event_id": "a-1"})
+    mine = await world.as_b("POST", path, json={"type": "replied", "event_id": "a-1"})
     assert mine.status_code == 202, mine.text
-    assert mine.json()["type"] == "missed"
+    assert (mine.json()["type"], mine.json()["duplicate"]) == ("replied", False)
+
+
+@case("GET", "/v1/communications")
+async def _all_communications(world: World) -> None:
+    everything = await world.as_a("GET", "/v1/communications")
+    sent = await world.as_a("GET", "/v1/communications?status=sent&channel=email")
+    b_listing = await world.as_b("GET", "/v1/communications")
+
+    assert everything.status_code == 200, everything.text
+    assert everything.json() == {"items": [], "next_cursor": None}
+    assert sent.json()["items"] == []
+    b_ids = {world.b_email.id, world.b_sms.id, world.b_inbox_message.id}
+    assert {m["id"] for m in b_listing.json()["items"]} == b_ids
+    # B's page cursor does not open B's rows to A either.
+    page = await world.as_b("GET", "/v1/communications?limit=1")
+    cursor = page.json()["next_cursor"]
+    after = await world.as_a("GET", f"/v1/communications?cursor={cursor}")
+    assert after.json()["items"] == []
 
 
 # --------------------------------------------------------------------------- inbox
@@ -327,6 +345,12 @@ async def _twilio(world: World) -> None:
     assert on_a_url.json() == {"received": 1, "applied": 0}
     assert default.json() == {"received": 1, "applied": 0}
     assert [m.provider_status for m in world.b_messages() if m.id == world.b_sms.id] == [None]
+    # Naming B's message by its idempotency key (as our callback URLs do) on A's URL.
+    keyed = (
+        f"/v1/webhooks/twilio?workspace={world.a.id}&idempotency_key={world.b_sms.idempotency_key}"
+    )
+    assert (await world.client.post(keyed, data=form)).json() == {"received": 1, "applied": 0}
+    assert [m.provider_status for m in world.b_messages() if m.id == world.b_sms.id] == [None]
     on_b_url = await world.client.post(f"/v1/webhooks/twilio?workspace={world.b.id}", data=form)
     assert on_b_url.json() == {"received": 1, "applied": 1}
 
@@ -339,4 +363,4 @@ async def _health(world: World) -> None:
     response = await world.client.get("/healthz")
 
     # Open to probes, and it says nothing about any workspace.
-    assert set(response.json()) == {"status", "database", "temporal"}
+    assert set(response.json()) == {"status", "database", "temporal", "worker"}

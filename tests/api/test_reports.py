@@ -10,7 +10,7 @@ import httpx
 from fastapi.testclient import TestClient
 from temporalio.worker import Worker
 
-from tests.support.payloads import appointment_body, future_iso
+from tests.support.payloads import appointment_body, future_iso, starting_soon_iso
 
 EXPERIMENT = {"name": "followup-tone", "variants": ["a", "b"]}
 
@@ -37,11 +37,12 @@ async def _event(api_client: httpx.AsyncClient, appointment_id: str, **body: Any
 async def test_report_counts_no_shows_won_back_per_variant(
     api_client: httpx.AsyncClient, appointment_worker: Worker
 ) -> None:
-    won_back = await _book(api_client, experiment=EXPERIMENT)
-    still_missed = await _book(api_client, experiment=EXPERIMENT)
-    attended = await _book(api_client, experiment=EXPERIMENT)
-    cancelled = await _book(api_client, experiment=EXPERIMENT)
-    outside_experiment = await _book(api_client)
+    soon = starting_soon_iso()  # so that misses and attendance may be reported
+    won_back = await _book(api_client, experiment=EXPERIMENT, starts_at=soon)
+    still_missed = await _book(api_client, experiment=EXPERIMENT, starts_at=soon)
+    attended = await _book(api_client, experiment=EXPERIMENT, starts_at=soon)
+    cancelled = await _book(api_client, experiment=EXPERIMENT, starts_at=soon)
+    outside_experiment = await _book(api_client, starts_at=soon)
 
     for appointment in (won_back, still_missed, outside_experiment):
         await _event(api_client, appointment["id"], type="missed")

@@ -25,6 +25,7 @@ from rebook.core.domain import Channel
 from rebook.core.workspaces import DEFAULT_WORKSPACE_ID
 from rebook.db.models import Communication, ContactOptOut
 from rebook.db.stores import CommunicationStore
+from rebook.delivery.callback_urls import with_idempotency_key
 from rebook.settings import Settings
 from tests.support.rows import add_appointment
 
@@ -243,7 +244,10 @@ def test_sendgrid_unknown_messages_and_event_types_are_acknowledged_and_ignored(
 @pytest.mark.parametrize(
     "body",
     [b"not json", b'{"event": "open"}', b'[{"timestamp": 1}]', b'[{"event": "open"}]',
-     b'[{"event": "open", "timestamp": 99999999999999999999}]', b""],
+     b'[{"event": "open", "timestamp": 99999999999999999999}]', b"",
+     b"\xff\xfe\x00 not even UTF-8", b'[{"event": "open", "timestamp": false}]',
+     b'[{"event": "open", "timestamp": "1700000000"}]',
+     b'[{"event": "op\\ud800en", "timestamp": 1}]', b'[{"event": "open\\u0000", "timestamp": 1}]'],
 )  # fmt: skip
 def test_sendgrid_malformed_body_is_422(client: TestClient, body: bytes) -> None:
     response = client.post(
@@ -262,7 +266,8 @@ class SendGridSigner:
         der = self._key.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
         self.public_key = base64.b64encode(der).decode("ascii")  # as SendGrid's UI shows it
 
-    def headers(self, body: bytes, timestamp: str = "1700000000") -> dict[str, str]:
+    def headers(self, body: bytes, timestamp: str | None = None) -> dict[str, str]:
+        timestamp = timestamp or str(int(datetime.now(UTC).timestamp()))
         signature = self._key.sign(timestamp.encode() + body, ec.ECDSA(hashes.SHA256()))
         return {
             "Content-Type": "application/json",
@@ -298,6 +303,46 @@ def test_sendgrid_signed_events_are_accepted_and_forged_ones_refused(
     row = _reload(sessions, message.id)
     assert (row.delivered_at, row.provider_status) == (T0, "delivered")
     assert _opt_outs(sessions, message.contact_id) == set()
+
+
+@pytest.mark.parametrize("age", [timedelta(minutes=6), timedelta(minutes=-6)])
+def test_sendgrid_signed_events_outside_five_minutes_are_refused_as_replays(
+    client_with: ClientFactory,
+    add_message: Callable[..., Communication],
+    sessions: Any,
+    age: timedelta,
+) -> None:
+    signer = SendGridSigner()
+    client = client_with(sendgrid_webhook_public_key=signer.public_key)
+    message = add_message()
+    body = json.dumps([_sendgrid_event(message, "spamreport", T0)]).encode()
+    signed_then = str(int((datetime.now(UTC) - age).timestamp()))
+
+    replayed = client.post(SENDGRID_PATH, content=body, headers=signer.headers(body, signed_then))
+
+    assert replayed.status_code == 401, replayed.text
+    assert "replays" in replayed.json()["detail"]
+    row = _reload(sessions, message.id)
+    assert (row.delivered_at, row.provider_status) == (None, None)
+    assert _opt_outs(sessions, message.contact_id) == set()
+
+
+def test_sendgrid_event_with_our_key_settles_a_send_in_doubt(
+    client: TestClient, add_message: Callable[..., Communication], sessions: Any
+) -> None:
+    message = add_message(
+        status="checking", provider=None, provider_message_id=None, sent_at=None, in_doubt_since=T0
+    )
+    event = {
+        **_sendgrid_event(message, "processed", T0),
+        "sg_message_id": "sg-found.filter0001.1.0",
+    }
+
+    response = client.post(SENDGRID_PATH, json=[event])
+
+    assert response.json() == {"received": 1, "applied": 1}
+    row = _reload(sessions, message.id)
+    assert (row.status, row.provider, row.provider_message_id) == ("sent", "sendgrid", "sg-found")
 
 
 def test_webhooks_need_no_api_key(client_with: ClientFactory) -> None:
@@ -389,9 +434,58 @@ def test_twilio_matches_only_its_own_messages(
     assert _reload(sessions, email.id).delivered_at is None
 
 
+def test_a_repeated_twilio_callback_changes_nothing(
+    client: TestClient, add_message: Callable[..., Communication], sessions: Any
+) -> None:
+    message = add_message("sms")
+    callback = _status(message, "delivered")
+    client.post(TWILIO_PATH, data=callback)
+    once = _reload(sessions, message.id)
+
+    again = client.post(TWILIO_PATH, data=callback)
+
+    assert again.status_code == 200
+    twice = _reload(sessions, message.id)
+    assert {c: getattr(twice, c) for c in _COLUMNS} == {c: getattr(once, c) for c in _COLUMNS}
+    assert _opt_outs(sessions, message.contact_id) == set()
+
+
+_COLUMNS = [
+    column.name for column in Communication.__table__.columns if column.name != "updated_at"
+]
+
+
+def test_twilio_callback_naming_our_key_settles_a_send_in_doubt(
+    client: TestClient, add_message: Callable[..., Communication], sessions: Any
+) -> None:
+    message = add_message(
+        "sms",
+        status="unconfirmed",
+        provider=None,
+        provider_message_id=None,
+        sent_at=None,
+        in_doubt_since=T0,
+    )
+    query = urlencode({"idempotency_key": message.idempotency_key})
+
+    response = client.post(
+        f"{TWILIO_PATH}?{query}", data={"MessageSid": "SMlate", "MessageStatus": "delivered"}
+    )
+
+    assert response.json() == {"received": 1, "applied": 1}
+    row = _reload(sessions, message.id)
+    assert (row.status, row.provider_message_id, row.provider_status) == (
+        "sent",
+        "SMlate",
+        "delivered",
+    )
+
+
 @pytest.mark.parametrize(
-    "body", ["", "MessageStatus=delivered", "MessageSid=SM1", "%%%", "MessageSid=&MessageStatus="]
-)
+    "body",
+    ["", "MessageStatus=delivered", "MessageSid=SM1", "%%%", "MessageSid=&MessageStatus=",
+     "MessageSid=SM%00&MessageStatus=sent", "MessageSid=SM%ED%A0%80&MessageStatus=sent"],
+)  # fmt: skip
 def test_twilio_malformed_body_is_422(client: TestClient, body: str) -> None:
     response = client.post(
         TWILIO_PATH, content=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
@@ -494,3 +588,25 @@ def test_follow_up_report_counts_delivered_opened_and_clicked_messages(
     ]
     assert (email_sent["messages"], email_sent["delivered"]) == (3, 2)
     assert (email_sent["opened"], email_sent["clicked"]) == (2, 1)
+
+
+def test_a_signed_callback_to_the_url_our_senders_request_is_accepted(
+    client_with: ClientFactory, add_message: Callable[..., Communication], sessions: Any
+) -> None:
+    client = client_with(twilio_auth_token=TWILIO_TOKEN, public_base_url=PUBLIC_BASE_URL)
+    message = add_message("sms")
+    params = _status(message, "delivered")
+    # Exactly the StatusCallback a Twilio sender asks for: our key percent-encoded.
+    callback = with_idempotency_key(PUBLIC_BASE_URL + TWILIO_PATH, message.idempotency_key)
+
+    response = client.post(
+        callback.removeprefix(PUBLIC_BASE_URL),
+        content=urlencode(params),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Twilio-Signature": _twilio_signature(callback, params),
+        },
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json()["applied"] == 1

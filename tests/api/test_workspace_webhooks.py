@@ -31,10 +31,12 @@ from rebook.core.workspaces import (
 )
 from rebook.credentials import CredentialCipher
 from rebook.db.stores import CommunicationStore, WorkspaceSettingsStore
+from rebook.delivery.callback_urls import with_idempotency_key
+from rebook.delivery.registry import sender_config
 from rebook.settings import Settings
 from tests.api.test_webhooks import SendGridSigner
 from tests.support.factories import appointment
-from tests.support.rows import draft, save_appointment
+from tests.support.rows import LEASE, draft, save_appointment
 from tests.support.workspaces import add_workspace
 
 KEY = Fernet.generate_key().decode()
@@ -49,10 +51,8 @@ def deployment_signer() -> SendGridSigner:
 
 
 @pytest.fixture
-def client(
-    api_settings: Settings, temporal_client: Client, deployment_signer: SendGridSigner
-) -> Iterator[TestClient]:
-    settings = api_settings.model_copy(
+def settings(api_settings: Settings, deployment_signer: SendGridSigner) -> Settings:
+    return api_settings.model_copy(
         update={
             "credentials_key": SecretStr(KEY),
             "public_base_url": PUBLIC,
@@ -60,6 +60,10 @@ def client(
             "sendgrid_webhook_public_key": deployment_signer.public_key,
         }
     )
+
+
+@pytest.fixture
+def client(settings: Settings, temporal_client: Client) -> Iterator[TestClient]:
     with TestClient(create_app(settings, temporal_client=temporal_client)) as client:
         yield client
 
@@ -86,7 +90,7 @@ def _sent(
     apt = f"apt_{workspace_id}_{channel.value}"
     save_appointment(sessions, appointment(appointment_id=apt, external_id=apt), workspace_id)
     store = CommunicationStore(sessions, workspace_id)
-    claim = store.claim(replace(draft(f"{apt}:step", appointment_id=apt), channel=channel))
+    claim = store.claim(replace(draft(f"{apt}:step", appointment_id=apt), channel=channel), LEASE)
     provider = "twilio" if channel is Channel.SMS else "sendgrid"
     receipt = ProviderReceipt(provider, provider_id, CommunicationStatus.SENT)
     return store.complete(claim.record.id, receipt)
@@ -183,3 +187,32 @@ def test_an_own_account_without_its_key_is_never_accepted_unsigned(
     foreign = client.post(path, content=body, headers=SendGridSigner().headers(body))
 
     assert (unsigned.status_code, foreign.status_code) == (401, 401)
+
+
+def test_a_callback_to_the_url_a_workspaces_sender_requests_settles_its_send_in_doubt(
+    client: TestClient, settings: Settings, sessions: sessionmaker[Session]
+) -> None:
+    acme = add_workspace(sessions, "acme")
+    _own_accounts(sessions, acme, SendGridSigner())
+    apt = "apt_acme_in_doubt"
+    save_appointment(sessions, appointment(appointment_id=apt, external_id=apt), acme.id)
+    store = CommunicationStore(sessions, acme.id)
+    claim = store.claim(
+        replace(draft(f"{apt}:step", appointment_id=apt), channel=Channel.SMS), LEASE
+    )
+    store.mark_in_doubt(claim.record.id, LEASE.holder, "read timeout")
+    # Exactly the StatusCallback acme's Twilio sender asks for: its workspace and our key.
+    requested = sender_config(settings, workspace_id=acme.id)
+    assert requested.twilio_status_callback is not None
+    callback = with_idempotency_key(requested.twilio_status_callback, claim.record.idempotency_key)
+    query = callback.removeprefix(f"{PUBLIC}/v1/webhooks/twilio")
+
+    # The same key on the deployment's URL names no message of the default workspace.
+    assert (
+        _twilio(client, f"?idempotency_key={claim.record.idempotency_key}", "SMx", DEPLOYMENT_TOKEN)
+        == 200
+    )
+    assert _twilio(client, query, "SMlate", OWN_TOKEN) == 200
+
+    [row] = store.for_appointment(apt)
+    assert (row.status, row.provider_message_id) == (CommunicationStatus.SENT, "SMlate")

@@ -1,6 +1,7 @@
 """0003 (workspaces) upgrades a database written by the code before it without losing a
-row: everything lands in the default workspace and reads back through today's stores, with
-the ids, keys and workflow ids it had. Both databases."""
+row: everything lands in the default workspace and reads back through today's stores (at
+head, so through 0004 and 0005 too), with the ids, keys and workflow ids it had. Both
+databases."""
 
 from __future__ import annotations
 
@@ -15,12 +16,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rebook.core.contracts import AppointmentEvent
 from rebook.core.domain import AppointmentStatus, Channel, CommunicationStatus, EventType
+from rebook.core.ports import ClaimAction
 from rebook.core.workspaces import DEFAULT_WORKSPACE_ID
 from rebook.db.engine import create_engine_for, session_factory
 from rebook.db.migrate import alembic_config, upgrade_to_head
 from rebook.db.stores import AppointmentStore, CommunicationStore, ReportStore
 from tests.support.factories import appointment, contact
-from tests.support.rows import draft, save_appointment
+from tests.support.rows import LEASE, draft, save_appointment
 from tests.support.workspaces import add_workspace
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -262,18 +264,21 @@ def test_old_rows_read_back_through_todays_stores(
     assert (missed.progress.no_show_count, missed.progress.contact_no_show_total) == (1, 1)
     assert missed.details.contact.whatsapp == "+447700900124"
 
-    stored, created = appointments.record_event(
+    stored = appointments.record_event(
         "apt_2", AppointmentEvent(EventType.MISSED, "m-1", datetime.now(UTC))
     )
-    assert not created and stored.received_at == NOW
+    assert not stored.created and stored.event.received_at == NOW
+    # 0005 backfills delivered_at: an event stored before it was delivered, so a repeat is
+    # acknowledged without asking Temporal.
+    assert stored.delivered
 
     assert [m.id for m in messages.for_appointment("apt_2")] == ["com_2", "com_3"]
     assert messages.for_appointment("apt_1")[0].provider_status == "delivered"
     assert [m.id for m in messages.inbox("c2")] == ["com_2"]
     assert messages.opted_out_channels("c2") == {Channel.SMS}
     # The old idempotency keys still guard their messages.
-    again = messages.claim(draft("apt_1:com_1", appointment_id="apt_1", contact_id="c1"))
-    assert not again.must_send and again.record.status is CommunicationStatus.SENT
+    again = messages.claim(draft("apt_1:com_1", appointment_id="apt_1", contact_id="c1"), LEASE)
+    assert again.action is ClaimAction.DONE and again.record.status is CommunicationStatus.SENT
 
     report = ReportStore(sessions, DEFAULT_WORKSPACE_ID).follow_up_report(
         NOW - timedelta(days=1), NOW + timedelta(days=1), None

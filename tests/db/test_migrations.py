@@ -16,7 +16,7 @@ from rebook.db.migrate import upgrade_to_head
 from rebook.db.models import Base
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0005"
 
 
 def _schema_diff(url: str) -> list[object]:

@@ -25,6 +25,7 @@ from rebook.core.workspaces import (
 )
 from rebook.credentials import CredentialCipher, CredentialsKeyMissing
 from rebook.db.stores import CommunicationStore, WorkspaceSettingsStore
+from rebook.delivery.callback_urls import with_idempotency_key
 from rebook.delivery.outbox import OutboxSender
 from rebook.delivery.profiles import DeliveryProfiles
 from rebook.settings import Settings
@@ -110,7 +111,10 @@ def test_the_default_workspace_sends_as_the_deployment(
     assert mail["custom_args"]["workspace_id"] == DEFAULT_WORKSPACE_ID
     [sms] = fake_twilio.messages
     assert sms["From"] == "+15005550006"
-    assert sms["StatusCallback"] == "https://rebook.example.com/v1/webhooks/twilio"
+    # The plain URL (as before workspaces), naming the message by our key.
+    assert sms["StatusCallback"] == with_idempotency_key(
+        "https://rebook.example.com/v1/webhooks/twilio", rendered(Channel.SMS).idempotency_key
+    )
     assert profile.brand.name == "Rebook"
 
 
@@ -141,8 +145,9 @@ def test_a_workspace_overrides_brand_and_senders_on_the_deployments_accounts(
     assert fake_sendgrid.accepted[0].headers["authorization"] == f"Bearer {SENDGRID_API_KEY}"
     [sms] = fake_twilio.messages
     assert sms["From"] == "+15005550099"
-    assert sms["StatusCallback"] == (
-        f"https://rebook.example.com/v1/webhooks/twilio?workspace={acme.id}"
+    assert sms["StatusCallback"] == with_idempotency_key(
+        f"https://rebook.example.com/v1/webhooks/twilio?workspace={acme.id}",
+        rendered(Channel.SMS).idempotency_key,
     )
 
 

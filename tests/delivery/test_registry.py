@@ -1,4 +1,5 @@
 from typing import Any
+from urllib.parse import quote
 
 from rebook.core.domain import Channel
 from rebook.delivery.in_app import InAppSender
@@ -80,11 +81,16 @@ def test_public_base_url_makes_twilio_senders_request_status_callbacks(fake_twil
         )
     )
 
-    senders[Channel.SMS].send(rendered(Channel.SMS))
-    senders[Channel.WHATSAPP].send(rendered(Channel.WHATSAPP))
+    sms, whatsapp = rendered(Channel.SMS), rendered(Channel.WHATSAPP)
+    senders[Channel.SMS].send(sms)
+    senders[Channel.WHATSAPP].send(whatsapp)
 
-    callback = "https://rebook.example.com/v1/webhooks/twilio"
-    assert [form["StatusCallback"] for form in fake_twilio.messages] == [callback] * 2
+    # Our key rides in the query, so a callback names its message even before its SID.
+    callback = "https://rebook.example.com/v1/webhooks/twilio?idempotency_key="
+    assert [form["StatusCallback"] for form in fake_twilio.messages] == [
+        callback + quote(sms.idempotency_key, safe=""),
+        callback + quote(whatsapp.idempotency_key, safe=""),
+    ]
 
 
 def test_without_public_base_url_no_status_callback_is_requested():

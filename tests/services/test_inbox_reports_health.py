@@ -18,7 +18,7 @@ from rebook.services.errors import InvalidField, NotFound
 from rebook.services.health import HealthService
 from rebook.services.inbox import InboxService
 from rebook.services.reports import DEFAULT_WINDOW, ReportService
-from rebook.temporal.gateway import TemporalConnection
+from rebook.temporal.gateway import TaskQueueWorkers, TemporalConnection
 from tests.support.rows import add_contact
 
 
@@ -65,10 +65,13 @@ async def test_delivery_reports_about_unknown_messages_or_kinds_are_dropped(
 
 
 async def test_health_reports_each_dependency(
-    sessions: sessionmaker[Session], temporal_down: TemporalConnection
+    sessions: sessionmaker[Session],
+    temporal_down: TemporalConnection,
 ) -> None:
+    workers = TaskQueueWorkers(temporal_down, "services-test")
     health = await HealthService(
-        AppointmentStore(sessions, DEFAULT_WORKSPACE_ID), temporal_down
+        AppointmentStore(sessions, DEFAULT_WORKSPACE_ID), temporal_down, workers
     ).check()
 
-    assert (health.database, health.temporal, health.status) == ("ok", "error", "degraded")
+    assert (health.database, health.temporal, health.worker) == ("ok", "error", "unknown")
+    assert health.status == "degraded"

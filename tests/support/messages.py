@@ -6,13 +6,14 @@ the shipped playbooks and the renderer the activity uses, built once per test se
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
 from rebook.core.brand import Brand
 from rebook.core.contracts import AppointmentDetails, DeliveryRequest, ExperimentAssignment
 from rebook.core.domain import Channel, Recipient
-from rebook.core.ports import MessageText, RenderedMessage
+from rebook.core.ports import LookupWindow, MessageText, RenderedMessage
 from rebook.core.steps import Template
 from rebook.playbooks.disk_catalog import DiskPlaybookCatalog
 from rebook.playbooks.message_renderer import CatalogMessageRenderer
@@ -78,3 +79,14 @@ def rendered(channel: Channel = Channel.EMAIL, **changes: Any) -> RenderedMessag
         contact_id="con_1",
     )
     return replace(base, **changes)
+
+
+def lookup_window(
+    in_doubt_for: timedelta = timedelta(0), since: datetime | None = None
+) -> LookupWindow:
+    """A sender lookup now, for a message claimed a minute ago (or `since`) whose send has
+    been in doubt for in_doubt_for."""
+    now = datetime.now(UTC)
+    return LookupWindow(
+        since=since or now - timedelta(minutes=1), in_doubt_since=now - in_doubt_for, now=now
+    )

@@ -16,6 +16,12 @@ def future_iso(days: float = 3, offset: timezone = BOOKED_OFFSET) -> str:
     return moment.replace(microsecond=0).isoformat()
 
 
+def starting_soon_iso(offset: timezone = BOOKED_OFFSET) -> str:
+    """A start a couple of minutes ahead: bookable now, and close enough (within the
+    allowed clock skew) that a miss or attendance may already be reported."""
+    return future_iso(days=2 / (24 * 60), offset=offset)
+
+
 def appointment_body(**changes: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "external_id": f"ext-{uuid.uuid4().hex[:12]}",

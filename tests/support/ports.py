@@ -9,11 +9,20 @@ from __future__ import annotations
 import itertools
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from rebook.core.contracts import AppointmentDetails, NoShowRecord, Progress
 from rebook.core.domain import AppointmentStatus, Channel, CommunicationStatus, Recipient
 from rebook.core.ports import (
+    AmbiguousDeliveryError,
     Claim,
+    ClaimAction,
+    Found,
+    Lease,
+    LookupResult,
+    LookupWindow,
+    NoEvidence,
+    NotFound,
     PermanentDeliveryError,
     ProviderReceipt,
     RenderedMessage,
@@ -26,53 +35,130 @@ T_RECORDED = datetime(2026, 1, 1, tzinfo=UTC)
 
 @dataclass
 class InMemoryCommunicationLedger:
-    """CommunicationLedger over a dict keyed by idempotency key."""
+    """CommunicationLedger over a dict keyed by idempotency key. `now` is its clock (tests
+    move it to expire leases)."""
 
     messages: dict[str, CommunicationRecord] = field(default_factory=dict)
     opt_outs: dict[tuple[str, Channel], str] = field(default_factory=dict)
+    now: datetime = T_RECORDED
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
-    def claim(self, draft: CommunicationDraft) -> Claim:
+    def claim(self, draft: CommunicationDraft, lease: Lease) -> Claim:
         existing = self.messages.get(draft.idempotency_key)
+        leased: dict[str, Any] = {
+            "lease_holder": lease.holder,
+            "lease_expires_at": self.now + lease.duration,
+        }
         if existing is None:
-            record = self._new(draft, CommunicationStatus.SENDING, error=None, attempts=1)
-            return Claim(self._save(record), must_send=True)
-        if existing.status is CommunicationStatus.RETRYING:
+            record = self._new(draft, CommunicationStatus.SENDING, error=None, attempts=1, **leased)
+            return Claim(self._save(record), ClaimAction.SEND)
+        status = existing.status
+        if status is CommunicationStatus.RETRYING:
             retried = replace(
-                existing, status=CommunicationStatus.SENDING, attempts=existing.attempts + 1
+                existing,
+                status=CommunicationStatus.SENDING,
+                attempts=existing.attempts + 1,
+                **leased,
             )
-            return Claim(self._save(retried), must_send=True)
-        if existing.status is CommunicationStatus.SENDING:
-            return Claim(
-                self._save(replace(existing, status=CommunicationStatus.UNCONFIRMED)),
-                must_send=False,
-            )
-        return Claim(existing, must_send=False)
+            return Claim(self._save(retried), ClaimAction.SEND)
+        if status not in (CommunicationStatus.SENDING, CommunicationStatus.CHECKING):
+            return Claim(existing, ClaimAction.DONE)
+        if (
+            existing.lease_holder != lease.holder
+            and existing.lease_expires_at is not None
+            and existing.lease_expires_at > self.now
+        ):
+            return Claim(existing, ClaimAction.WAIT)
+        checking = replace(
+            existing,
+            status=CommunicationStatus.CHECKING,
+            in_doubt_since=existing.in_doubt_since or self.now,
+            **leased,
+        )
+        return Claim(self._save(checking), ClaimAction.RECONCILE)
+
+    def resend(self, communication_id: str, holder: str) -> CommunicationRecord | None:
+        record = self._by_id(communication_id)
+        if record.lease_holder != holder or record.status is not CommunicationStatus.CHECKING:
+            return None
+        return self._save(
+            replace(record, status=CommunicationStatus.SENDING, attempts=record.attempts + 1)
+        )
 
     def complete(self, communication_id: str, receipt: ProviderReceipt) -> CommunicationRecord:
         assert receipt.status.is_success, receipt.status
+        record = self._by_id(communication_id)
+        if record.status.is_success:
+            return record
         return self._save(
             replace(
-                self._by_id(communication_id),
+                record,
                 status=receipt.status,
                 provider=receipt.provider,
                 provider_message_id=receipt.provider_message_id,
                 error=None,
-                sent_at=T_RECORDED,
+                sent_at=self.now,
             )
         )
 
+    def mark_in_doubt(self, communication_id: str, holder: str, error: str) -> CommunicationRecord:
+        return self._move(
+            communication_id,
+            holder,
+            CommunicationStatus.SENDING,
+            CommunicationStatus.CHECKING,
+            error,
+            in_doubt_since=self.now,
+        )
+
     def fail(
-        self, communication_id: str, error: str, status: CommunicationStatus
+        self, communication_id: str, holder: str, error: str, status: CommunicationStatus
     ) -> CommunicationRecord:
         assert not status.is_success, status
-        return self._save(replace(self._by_id(communication_id), status=status, error=error))
+        return self._move(communication_id, holder, CommunicationStatus.SENDING, status, error)
+
+    def settle_unconfirmed(
+        self, communication_id: str, holder: str, reason: str
+    ) -> CommunicationRecord:
+        return self._move(
+            communication_id,
+            holder,
+            CommunicationStatus.CHECKING,
+            CommunicationStatus.UNCONFIRMED,
+            reason,
+        )
+
+    def release(self, communication_id: str, holder: str, reason: str) -> None:
+        self._move(
+            communication_id,
+            holder,
+            CommunicationStatus.CHECKING,
+            CommunicationStatus.CHECKING,
+            reason,
+        )
 
     def opted_out_channels(self, contact_id: str) -> set[Channel]:
         return {channel for contact, channel in self.opt_outs if contact == contact_id}
 
     def record_opt_out(self, contact_id: str, channel: Channel, reason: str) -> None:
         self.opt_outs.setdefault((contact_id, channel), reason)
+
+    def _move(
+        self,
+        communication_id: str,
+        holder: str,
+        from_status: CommunicationStatus,
+        to_status: CommunicationStatus,
+        error: str,
+        **changes: Any,
+    ) -> CommunicationRecord:
+        record = self._by_id(communication_id)
+        if record.lease_holder != holder or record.status is not from_status:
+            return record
+        # Every move ends the attempt's hold on the row.
+        return self._save(
+            replace(record, status=to_status, error=error, lease_expires_at=None, **changes)
+        )
 
     # MessageHistory (the send-time rules)
 
@@ -100,6 +186,7 @@ class InMemoryCommunicationLedger:
         *,
         error: str | None,
         attempts: int,
+        **changes: Any,
     ) -> CommunicationRecord:
         return CommunicationRecord(
             **asdict(draft),
@@ -111,7 +198,8 @@ class InMemoryCommunicationLedger:
             attempts=attempts,
             sent_at=None,
             read_at=None,
-            created_at=T_RECORDED,
+            created_at=self.now,
+            **changes,
         )
 
     def _by_id(self, communication_id: str) -> CommunicationRecord:
@@ -167,14 +255,39 @@ class InMemoryBookings:
 @dataclass
 class RecordingSender:
     """ChannelSender that keeps what it was given. Scripted failures (exceptions to raise)
-    are used up first, one per send."""
+    are used up first, one per send; an AmbiguousDeliveryError scripted with
+    `accepted_anyway` keeps the message, as a provider that answered too late would.
+    lookup() answers from what it kept, or `lookups` when scripted (one per lookup)."""
 
     provider: str = "recording"
     sent: list[RenderedMessage] = field(default_factory=list)
-    failures: list[TransientDeliveryError | PermanentDeliveryError] = field(default_factory=list)
+    failures: list[TransientDeliveryError | AmbiguousDeliveryError | PermanentDeliveryError] = (
+        field(default_factory=list)
+    )
+    accepted_anyway: bool = False
+    lookups: list[LookupResult] = field(default_factory=list)
+    looked_up: int = 0
 
     def send(self, message: RenderedMessage) -> ProviderReceipt:
         if self.failures:
-            raise self.failures.pop(0)
+            failure = self.failures.pop(0)
+            if isinstance(failure, AmbiguousDeliveryError) and self.accepted_anyway:
+                self.sent.append(message)
+            raise failure
         self.sent.append(message)
-        return ProviderReceipt(self.provider, f"msg-{len(self.sent)}", CommunicationStatus.SENT)
+        return self._receipt(len(self.sent))
+
+    def lookup(self, message: RenderedMessage, window: LookupWindow) -> LookupResult:
+        self.looked_up += 1
+        if self.lookups:
+            return self.lookups.pop(0)
+        keys = [m.idempotency_key for m in self.sent]
+        if message.idempotency_key in keys:
+            return Found(self._receipt(keys.index(message.idempotency_key) + 1))
+        return NotFound("the recording sender has no such message")
+
+    def _receipt(self, number: int) -> ProviderReceipt:
+        return ProviderReceipt(self.provider, f"msg-{number}", CommunicationStatus.SENT)
+
+
+NO_EVIDENCE = NoEvidence("scripted: no evidence")

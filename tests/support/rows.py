@@ -1,6 +1,6 @@
 """Rows a test needs before what it tests: the contact and appointment that messages and
 no-shows point at (booked through AppointmentStore, as the API would), and a message
-draft to claim."""
+draft to claim with an attempt's lease."""
 
 from __future__ import annotations
 
@@ -11,13 +11,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rebook.core.contracts import AppointmentDetails
 from rebook.core.domain import Channel, Recipient
+from rebook.core.ports import Lease
 from rebook.core.records import AppointmentRecord, CommunicationDraft
 from rebook.core.workspaces import DEFAULT_WORKSPACE_ID, WorkspaceId
-from rebook.db.models import Appointment, Contact
+from rebook.db.models import Appointment, AppointmentEventRow, Contact
 from rebook.db.stores import AppointmentStore
 from tests.support.factories import appointment, contact
 
 STARTS_AT = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+# The lease of an attempt claiming a message (what deliver_message takes for one attempt).
+LEASE = Lease("run-1/act-1#1", timedelta(seconds=30))
 
 
 def save_appointment(
@@ -87,3 +90,15 @@ def draft(
         body="Your demo is tomorrow at 15:00.",
         scheduled_for=STARTS_AT - timedelta(days=1),
     )
+
+
+def stored_event_ids(sessions: sessionmaker[Session], appointment_id: str) -> list[str]:
+    """The event_ids stored for the appointment (events the API accepted and kept)."""
+    with sessions() as session:
+        return list(
+            session.scalars(
+                select(AppointmentEventRow.event_id).where(
+                    AppointmentEventRow.appointment_id == appointment_id
+                )
+            )
+        )

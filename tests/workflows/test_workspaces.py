@@ -18,7 +18,7 @@ from rebook.core.workspaces import DEFAULT_WORKSPACE_ID
 from rebook.db.stores import AppointmentStore, CommunicationStore, WorkspaceSettingsStore
 from tests.support.factories import appointment
 from tests.support.harness import Harness
-from tests.support.rows import draft, save_appointment
+from tests.support.rows import LEASE, draft, save_appointment
 from tests.support.workspaces import add_workspace
 
 
@@ -34,7 +34,7 @@ def _busy_elsewhere(sessions: sessionmaker[Session], at: datetime) -> None:
     ledger = CommunicationStore(sessions, bravo)
     for n in range(3):
         message = draft(f"bravo-{n}", appointment_id="apt_bravo", contact_id=upcoming.contact.id)
-        claim = ledger.claim(replace(message, scheduled_for=at))
+        claim = ledger.claim(replace(message, scheduled_for=at), LEASE)
         ledger.complete(claim.record.id, ProviderReceipt("x", f"m{n}", CommunicationStatus.SENT))
 
 

@@ -27,7 +27,7 @@ from rebook.core.contracts import (
 )
 from rebook.core.domain import AppointmentKind, AppointmentStatus, BookedVia, Channel, EventType
 from rebook.core.names import workflow_id_for
-from rebook.core.records import AppointmentRecord
+from rebook.core.records import AppointmentRecord, StoredEvent
 from rebook.core.shapes import same_fields
 from rebook.core.workspaces import WorkspaceId
 from rebook.db.models import Appointment, AppointmentEventRow, Contact, NoShow
@@ -91,21 +91,17 @@ class AppointmentStore:
 
     # ------------------------------------------------------------------ events
 
-    def record_event(
-        self, appointment_id: str, event: AppointmentEvent
-    ) -> tuple[AppointmentEvent, bool]:
-        """Store the event once per (appointment, event_id).
-
-        Returns the stored event (the first one on a duplicate) and whether this call
-        stored it. Raises AppointmentNotFound for an appointment outside the workspace.
-        """
+    def record_event(self, appointment_id: str, event: AppointmentEvent) -> StoredEvent:
+        """Store the event once per (appointment, event_id): the first one stored wins (a
+        duplicate returns it, created=False). Raises AppointmentNotFound for an appointment
+        outside the workspace."""
         try:
             with self._sessions.begin() as session:
                 if self._appointment(session, appointment_id) is None:
                     raise AppointmentNotFound(appointment_id)
-                existing = _find_event(session, appointment_id, event.event_id)
+                existing = _find_event(session, self._workspace_id, appointment_id, event.event_id)
                 if existing is not None:
-                    return _event(existing), False
+                    return _stored(existing, created=False)
                 session.add(
                     AppointmentEventRow(
                         id="evt_" + secrets.token_hex(10),
@@ -121,12 +117,31 @@ class AppointmentStore:
                 )
         except IntegrityError:
             # A concurrent delivery of the same event won the insert.
-            with self._sessions() as session:
-                raced = _find_event(session, appointment_id, event.event_id)
-                if raced is None:
-                    raise
-                return _event(raced), False
-        return event, True
+            raced = self.find_event(appointment_id, event.event_id)
+            if raced is None:
+                raise
+            return raced
+        return StoredEvent(event, created=True, delivered=False)
+
+    def find_event(self, appointment_id: str, event_id: str) -> StoredEvent | None:
+        with self._sessions() as session:
+            row = _find_event(session, self._workspace_id, appointment_id, event_id)
+            return None if row is None else _stored(row, created=False)
+
+    def mark_event_delivered(self, appointment_id: str, event_id: str, at: datetime) -> None:
+        """Note that the workflow took the event (idempotent: the first time is kept)."""
+        with self._sessions.begin() as session:
+            session.execute(
+                sql_update(AppointmentEventRow)
+                .where(
+                    AppointmentEventRow.workspace_id == self._workspace_id,
+                    AppointmentEventRow.appointment_id == appointment_id,
+                    AppointmentEventRow.event_id == event_id,
+                    AppointmentEventRow.delivered_at.is_(None),
+                )
+                .values(delivered_at=at)
+                .execution_options(synchronize_session=False)
+            )
 
     def forget_event(self, appointment_id: str, event_id: str) -> None:
         """Drop an event that was refused after all: the table holds accepted events only."""
@@ -319,17 +334,21 @@ def _contact_no_show_total(session: Session, workspace_id: WorkspaceId, contact_
     return int(total or 0)
 
 
-def _find_event(session: Session, appointment_id: str, event_id: str) -> AppointmentEventRow | None:
+def _find_event(
+    session: Session, workspace_id: WorkspaceId, appointment_id: str, event_id: str
+) -> AppointmentEventRow | None:
     return session.scalars(
         select(AppointmentEventRow).where(
+            AppointmentEventRow.workspace_id == workspace_id,
             AppointmentEventRow.appointment_id == appointment_id,
             AppointmentEventRow.event_id == event_id,
         )
     ).one_or_none()
 
 
-def _event(row: AppointmentEventRow) -> AppointmentEvent:
-    return same_fields(AppointmentEvent, row, type=EventType(row.type))
+def _stored(row: AppointmentEventRow, *, created: bool) -> StoredEvent:
+    event = same_fields(AppointmentEvent, row, type=EventType(row.type))
+    return StoredEvent(event, created=created, delivered=row.delivered_at is not None)
 
 
 def _offset_minutes(moment: datetime) -> int:

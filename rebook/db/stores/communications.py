@@ -11,17 +11,24 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, literal, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from rebook.core.domain import Channel, CommunicationStatus, Recipient
-from rebook.core.ports import Claim, ProviderReceipt
-from rebook.core.records import CommunicationDraft, CommunicationRecord
+from rebook.core.ports import Claim, ClaimAction, Lease, ProviderReceipt
+from rebook.core.records import (
+    CommunicationDraft,
+    CommunicationPage,
+    CommunicationQuery,
+    CommunicationRecord,
+    PageMark,
+)
 from rebook.core.shapes import same_fields
 from rebook.core.workspaces import WorkspaceId
 from rebook.db.models import Communication, ContactOptOut, utcnow
 from rebook.db.stores._sql import Clock, insert_ignoring_duplicates
+from rebook.db.types import UTCDateTime
 
 FAILURE_STATUSES = frozenset(
     {CommunicationStatus.RETRYING, CommunicationStatus.FAILED, CommunicationStatus.SKIPPED}
@@ -48,44 +55,83 @@ class CommunicationStore:
 
     # ------------------------------------------------------------------ the ledger port
 
-    def claim(self, draft: CommunicationDraft) -> Claim:
-        """See CommunicationLedger.claim. Raises IntegrityError for an unknown appointment."""
-        existing = self._claim_existing(draft.idempotency_key)
-        if existing is not None:
-            return existing
+    def claim(self, draft: CommunicationDraft, lease: Lease) -> Claim:
+        """See CommunicationLedger.claim. One transaction for a new message (the common
+        case); raises IntegrityError for an unknown appointment."""
         try:
-            return self._claim_new(draft)
+            return self._claim_new(draft, lease)
         except IntegrityError:
-            # Usually a concurrent claim inserted the same key first: the unique constraint
-            # on idempotency_key is the arbiter, and its row decides what we do.
-            raced = self._claim_existing(draft.idempotency_key)
-            if raced is None:
+            # Usually the key exists (a retry, a re-run, a concurrent claim): the unique
+            # constraint on idempotency_key is the arbiter, and its row decides.
+            existing = self._claim_existing(draft.idempotency_key, lease)
+            if existing is None:
                 raise  # not a duplicate key (e.g. unknown appointment_id): a real error
-            return raced
+            return existing
+
+    def resend(self, communication_id: str, holder: str) -> CommunicationRecord | None:
+        """See CommunicationLedger.resend. Raises CommunicationNotFound."""
+        with self._sessions.begin() as session:
+            row = self._lock_communication(session, communication_id)
+            if row.lease_holder != holder or row.status != CommunicationStatus.CHECKING.value:
+                return None
+            row.status = CommunicationStatus.SENDING.value
+            row.attempts += 1
+            return communication_record(row)
 
     def complete(self, communication_id: str, receipt: ProviderReceipt) -> CommunicationRecord:
-        """Raises ValueError for a non-success status, CommunicationNotFound for an unknown id."""
+        """See CommunicationLedger.complete. Raises ValueError for a non-success status,
+        CommunicationNotFound for an unknown id."""
         if not receipt.status.is_success:
             raise ValueError(f"complete() needs a success status, got {receipt.status}")
         with self._sessions.begin() as session:
             row = self._lock_communication(session, communication_id)
+            if CommunicationStatus(row.status).is_success:
+                return communication_record(row)
             row.status = receipt.status.value
             row.provider = receipt.provider
             row.provider_message_id = receipt.provider_message_id
             row.error = None
             row.sent_at = self._clock()
+            row.lease_expires_at = None
+            return communication_record(row)
+
+    def mark_in_doubt(self, communication_id: str, holder: str, error: str) -> CommunicationRecord:
+        """See CommunicationLedger.mark_in_doubt. Raises CommunicationNotFound."""
+        with self._sessions.begin() as session:
+            row = self._lock_communication(session, communication_id)
+            if _held_by(row, holder, CommunicationStatus.SENDING):
+                row.status = CommunicationStatus.CHECKING.value
+                row.in_doubt_since = self._clock()
+                row.error = error
+                # The attempt is done with it: the next one may reconcile at once.
+                row.lease_expires_at = None
             return communication_record(row)
 
     def fail(
-        self, communication_id: str, error: str, status: CommunicationStatus
+        self, communication_id: str, holder: str, error: str, status: CommunicationStatus
     ) -> CommunicationRecord:
-        """Raises ValueError for a non-failure status, CommunicationNotFound for an unknown id."""
+        """See CommunicationLedger.fail. Raises ValueError for a non-failure status,
+        CommunicationNotFound for an unknown id."""
         if status not in FAILURE_STATUSES:
             raise ValueError(f"fail() takes RETRYING, FAILED or SKIPPED, got {status}")
         with self._sessions.begin() as session:
             row = self._lock_communication(session, communication_id)
-            row.status = status.value
-            row.error = error
+            if _held_by(row, holder, CommunicationStatus.SENDING):
+                row.status = status.value
+                row.error = error
+                row.lease_expires_at = None
+            return communication_record(row)
+
+    def settle_unconfirmed(
+        self, communication_id: str, holder: str, reason: str
+    ) -> CommunicationRecord:
+        """See CommunicationLedger.settle_unconfirmed. Raises CommunicationNotFound."""
+        with self._sessions.begin() as session:
+            row = self._lock_communication(session, communication_id)
+            if _held_by(row, holder, CommunicationStatus.CHECKING):
+                row.status = CommunicationStatus.UNCONFIRMED.value
+                row.error = reason
+                row.lease_expires_at = None
             return communication_record(row)
 
     def opted_out_channels(self, contact_id: str) -> set[Channel]:
@@ -161,6 +207,14 @@ class CommunicationStore:
                 unique=["workspace_id", "idempotency_key"],
             )
 
+    def release(self, communication_id: str, holder: str, reason: str) -> None:
+        """See CommunicationLedger.release. Raises CommunicationNotFound."""
+        with self._sessions.begin() as session:
+            row = self._lock_communication(session, communication_id)
+            if _held_by(row, holder, CommunicationStatus.CHECKING):
+                row.lease_expires_at = None
+                row.error = reason
+
     # ------------------------------------------------------------------ listings
 
     def for_appointment(self, appointment_id: str) -> list[CommunicationRecord]:
@@ -175,6 +229,36 @@ class CommunicationStore:
                 .order_by(Communication.created_at, Communication.id)
             )
             return [communication_record(row) for row in rows]
+
+    def search(self, query: CommunicationQuery) -> CommunicationPage:
+        """Messages across the workspace's appointments matching query, newest first, one page
+        (keyset paging on created_at, id: stable while new messages arrive)."""
+        conditions: list[ColumnElement[bool]] = [Communication.workspace_id == self._workspace_id]
+        if query.status is not None:
+            conditions.append(Communication.status == query.status.value)
+        if query.channel is not None:
+            conditions.append(Communication.channel == query.channel.value)
+        if query.since is not None:
+            conditions.append(Communication.created_at >= query.since)
+        if query.after is not None:
+            conditions.append(
+                tuple_(Communication.created_at, Communication.id)
+                < tuple_(literal(query.after.created_at, UTCDateTime()), literal(query.after.id))
+            )
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(Communication)
+                .where(*conditions)
+                .order_by(Communication.created_at.desc(), Communication.id.desc())
+                .limit(query.limit + 1)  # one more tells whether another page follows
+            )
+            records = [communication_record(row) for row in rows]
+        items = records[: query.limit]
+        more = len(records) > query.limit
+        last = items[-1] if more else None
+        return CommunicationPage(
+            items, PageMark(last.created_at, last.id) if last is not None else None
+        )
 
     def inbox(self, contact_id: str) -> list[CommunicationRecord]:
         """The contact's in-app messages, newest first."""
@@ -214,7 +298,7 @@ class CommunicationStore:
             raise CommunicationNotFound(communication_id)
         return row
 
-    def _claim_new(self, draft: CommunicationDraft) -> Claim:
+    def _claim_new(self, draft: CommunicationDraft, lease: Lease) -> Claim:
         with self._sessions.begin() as session:
             now = self._clock()
             row = Communication(
@@ -234,17 +318,19 @@ class CommunicationStore:
                 status=CommunicationStatus.SENDING.value,
                 attempts=1,
                 scheduled_for=draft.scheduled_for,
+                lease_holder=lease.holder,
+                lease_expires_at=now + lease.duration,
                 created_at=now,
                 updated_at=now,
             )
             session.add(row)
             session.flush()  # surface a duplicate key here, inside the try of claim()
-            return Claim(record=communication_record(row), must_send=True)
+            return Claim(communication_record(row), ClaimAction.SEND)
 
-    def _claim_existing(self, idempotency_key: str) -> Claim | None:
+    def _claim_existing(self, idempotency_key: str, lease: Lease) -> Claim | None:
         with self._sessions.begin() as session:
             # FOR UPDATE (PostgreSQL) serialises claims of one row so only one of several
-            # concurrent claimers can see RETRYING; SQLite gets that from BEGIN IMMEDIATE.
+            # concurrent claimers takes it over; SQLite gets that from BEGIN IMMEDIATE.
             row = session.scalar(
                 select(Communication)
                 .where(
@@ -255,17 +341,29 @@ class CommunicationStore:
             )
             if row is None:
                 return None
+            now = self._clock()
             status = CommunicationStatus(row.status)
-            must_send = False
+            if status not in (
+                CommunicationStatus.RETRYING,
+                CommunicationStatus.SENDING,
+                CommunicationStatus.CHECKING,
+            ):
+                return Claim(communication_record(row), ClaimAction.DONE)
+            if status is not CommunicationStatus.RETRYING and _lease_runs(row, lease, now):
+                return Claim(communication_record(row), ClaimAction.WAIT)
+            row.lease_holder = lease.holder
+            row.lease_expires_at = now + lease.duration
             if status is CommunicationStatus.RETRYING:
                 row.status = CommunicationStatus.SENDING.value
                 row.attempts += 1
-                must_send = True
-            elif status is CommunicationStatus.SENDING:
-                # An earlier attempt claimed it and never reported back; the provider may
-                # or may not have the message. Not resending is the safer duplicate policy.
-                row.status = CommunicationStatus.UNCONFIRMED.value
-            return Claim(record=communication_record(row), must_send=must_send)
+                return Claim(communication_record(row), ClaimAction.SEND)
+            # SENDING whose attempt died or gave up mid-send, or CHECKING: the provider
+            # may or may not have the message, so only evidence decides what happens next.
+            row.status = CommunicationStatus.CHECKING.value
+            if row.in_doubt_since is None:
+                row.in_doubt_since = now
+                row.error = "the attempt that claimed it never reported back"
+            return Claim(communication_record(row), ClaimAction.RECONCILE)
 
 
 def insert_opt_out(
@@ -294,3 +392,17 @@ def communication_record(row: Communication) -> CommunicationRecord:
         channel=Channel(row.channel),
         status=CommunicationStatus(row.status),
     )
+
+
+def _lease_runs(row: Communication, lease: Lease, now: datetime) -> bool:
+    """Whether another attempt may still be working on the row."""
+    return (
+        row.lease_holder is not None
+        and row.lease_holder != lease.holder
+        and row.lease_expires_at is not None
+        and row.lease_expires_at > now
+    )
+
+
+def _held_by(row: Communication, holder: str, status: CommunicationStatus) -> bool:
+    return row.lease_holder == holder and row.status == status.value

@@ -2,6 +2,10 @@
 delivery_status) to the communications row it is about, and opts the contact out of the
 channel when the report says so. Scoped to one workspace: a report about another
 workspace's message matches nothing.
+
+An event that names our idempotency key is also evidence that the provider has the
+message: a send whose outcome was unknown (CHECKING, UNCONFIRMED) is settled as sent, and
+a row still SENDING learns the provider's id, which the reconciling attempt then finds.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from rebook.core.delivery_status import DeliveryEvent, outranks
-from rebook.core.domain import Channel, Recipient
+from rebook.core.domain import Channel, CommunicationStatus, Recipient
 from rebook.core.workspaces import WorkspaceId
 from rebook.db.models import Communication
 from rebook.db.stores.communications import insert_opt_out
@@ -39,6 +43,7 @@ def _apply(session: Session, workspace_id: WorkspaceId, event: DeliveryEvent) ->
     row = _find_communication(session, workspace_id, event)
     if row is None:
         return False
+    _record_evidence(row, event)
     if event.milestone is not None:
         column = event.milestone.value
         first: datetime | None = getattr(row, column)
@@ -54,6 +59,33 @@ def _apply(session: Session, workspace_id: WorkspaceId, event: DeliveryEvent) ->
         )
         insert_opt_out(session, workspace_id, row.contact_id, Channel(row.channel), reason)
     return True
+
+
+# States in which the provider's own report is the best evidence of the send we have.
+_UNSETTLED = frozenset(
+    {
+        CommunicationStatus.SENDING.value,
+        CommunicationStatus.CHECKING.value,
+        CommunicationStatus.UNCONFIRMED.value,
+    }
+)
+_IN_DOUBT = frozenset({CommunicationStatus.CHECKING.value, CommunicationStatus.UNCONFIRMED.value})
+
+
+def _record_evidence(row: Communication, event: DeliveryEvent) -> None:
+    """Any tracked event (even a bounce or a failure) means the provider created the
+    message: resending it would duplicate."""
+    if row.status not in _UNSETTLED:
+        return
+    if row.provider_message_id is None:
+        row.provider = event.provider
+        # An event without the provider's id still names our key; the key stands in.
+        row.provider_message_id = event.provider_message_id or row.idempotency_key
+    if row.status in _IN_DOUBT:
+        row.status = CommunicationStatus.SENT.value
+        row.sent_at = event.occurred_at
+        row.error = None
+        row.lease_expires_at = None
 
 
 def _find_communication(

@@ -14,6 +14,7 @@ from rebook.core.contracts import AppointmentEvent, NoShowRecord, Progress
 from rebook.core.delivery_status import DeliveryEvent
 from rebook.core.domain import AppointmentStatus, Channel, CommunicationStatus, EventType
 from rebook.core.ports import ProviderReceipt
+from rebook.core.records import CommunicationQuery
 from rebook.core.workspaces import WorkspaceId
 from rebook.db.stores import (
     AppointmentNotFound,
@@ -24,7 +25,7 @@ from rebook.db.stores import (
     ReportStore,
 )
 from tests.support.factories import appointment, contact
-from tests.support.rows import STARTS_AT, draft, save_appointment
+from tests.support.rows import LEASE, STARTS_AT, draft, save_appointment
 from tests.support.workspaces import add_workspace
 
 CONTACT = "ct_shared"  # the platform's contact id, used by both businesses
@@ -89,6 +90,19 @@ def test_events_no_shows_and_the_mirror_stay_in_their_workspace(
     assert record is not None and record.progress.status is AppointmentStatus.SCHEDULED
 
 
+def test_stored_events_are_found_and_marked_in_their_workspace_only(
+    sessions: sessionmaker[Session], two: tuple[WorkspaceId, WorkspaceId]
+) -> None:
+    alpha, bravo = two
+    a, b = AppointmentStore(sessions, alpha), AppointmentStore(sessions, bravo)
+    b.record_event("apt_b", AppointmentEvent(EventType.MISSED, "evt-1", datetime.now(UTC)))
+
+    assert a.find_event("apt_b", "evt-1") is None
+    a.mark_event_delivered("apt_b", "evt-1", datetime.now(UTC))
+    stored = b.find_event("apt_b", "evt-1")
+    assert stored is not None and not stored.delivered
+
+
 def test_messages_opt_outs_and_inboxes_stay_in_their_workspace(
     sessions: sessionmaker[Session], two: tuple[WorkspaceId, WorkspaceId]
 ) -> None:
@@ -97,8 +111,8 @@ def test_messages_opt_outs_and_inboxes_stay_in_their_workspace(
     in_app = replace(draft(KEY, contact_id=CONTACT), channel=Channel.IN_APP)
 
     # One idempotency key, one message in each workspace: neither claim sees the other.
-    claim_a = a.claim(replace(in_app, appointment_id="apt_a"))
-    claim_b = b.claim(replace(in_app, appointment_id="apt_b"))
+    claim_a = a.claim(replace(in_app, appointment_id="apt_a"), LEASE)
+    claim_b = b.claim(replace(in_app, appointment_id="apt_b"), LEASE)
     assert claim_a.must_send and claim_b.must_send
     b.complete(claim_b.record.id, ProviderReceipt("in_app", "m-b", CommunicationStatus.DELIVERED))
 
@@ -113,12 +127,44 @@ def test_messages_opt_outs_and_inboxes_stay_in_their_workspace(
     assert b.opted_out_channels(CONTACT) == set()
 
 
+def test_a_send_in_doubt_is_reconciled_listed_and_settled_in_its_workspace_only(
+    sessions: sessionmaker[Session], two: tuple[WorkspaceId, WorkspaceId]
+) -> None:
+    alpha, bravo = two
+    a, b = CommunicationStore(sessions, alpha), CommunicationStore(sessions, bravo)
+    message = replace(draft(KEY, contact_id=CONTACT), appointment_id="apt_b")
+    doubted = b.claim(message, LEASE)
+    b.mark_in_doubt(doubted.record.id, LEASE.holder, "read timeout")
+    doubt_id = doubted.record.id
+
+    for touch in (
+        lambda: a.mark_in_doubt(doubt_id, LEASE.holder, "x"),
+        lambda: a.fail(doubt_id, LEASE.holder, "x", CommunicationStatus.FAILED),
+        lambda: a.resend(doubt_id, LEASE.holder),
+        lambda: a.settle_unconfirmed(doubt_id, LEASE.holder, "x"),
+        lambda: a.release(doubt_id, LEASE.holder, "x"),
+    ):
+        with pytest.raises(CommunicationNotFound):
+            touch()
+    everything = CommunicationQuery(limit=50)
+    in_doubt = CommunicationQuery(limit=50, status=CommunicationStatus.CHECKING)
+    assert a.search(everything).items == [] and a.search(in_doubt).items == []
+    assert [m.id for m in b.search(in_doubt).items] == [doubt_id]
+
+    # A provider's event naming the key is evidence only in the message's own workspace.
+    event = DeliveryEvent("sendgrid", "sg-1", datetime.now(UTC), "processed", idempotency_key=KEY)
+    assert DeliveryEventStore(sessions, alpha).apply([event]) == 0
+    assert b.for_appointment("apt_b")[0].status is CommunicationStatus.CHECKING
+    assert DeliveryEventStore(sessions, bravo).apply([event]) == 1
+    assert b.for_appointment("apt_b")[0].status is CommunicationStatus.SENT
+
+
 def test_delivery_reports_and_the_follow_up_report_count_their_workspace_only(
     sessions: sessionmaker[Session], two: tuple[WorkspaceId, WorkspaceId]
 ) -> None:
     alpha, bravo = two
     b = CommunicationStore(sessions, bravo)
-    sent = b.claim(replace(draft(KEY, contact_id=CONTACT), appointment_id="apt_b"))
+    sent = b.claim(replace(draft(KEY, contact_id=CONTACT), appointment_id="apt_b"), LEASE)
     b.complete(sent.record.id, ProviderReceipt("sendgrid", "sg-1", CommunicationStatus.SENT))
     now = datetime.now(UTC)
     delivered = DeliveryEvent("sendgrid", "sg-1", now, "delivered", idempotency_key=KEY)

@@ -1,5 +1,8 @@
 """A threaded HTTP server on 127.0.0.1 (ephemeral port) that records every request and
-answers through a subclass's handle(); failures can be scripted for the next N requests.
+answers through a subclass's handle(); failures can be scripted for the next N requests,
+and so can slow answers: the request is handled (the provider "creates" the message) and
+the answer is held back, as a provider that accepts a request but answers after the
+client's timeout.
 """
 
 from __future__ import annotations
@@ -18,11 +21,13 @@ from urllib.parse import parse_qs
 @dataclass
 class RecordedRequest:
     method: str
-    path: str
+    path: str  # without the query string
     headers: dict[str, str]  # keys lower-cased
     body: bytes
-    status: int = 0  # what the fake answered
+    query: dict[str, str] = field(default_factory=dict)  # one value per key
+    status: int = 0  # what the fake answered (or will, once a held answer is released)
     response_body: bytes = b""
+    response_headers: dict[str, str] = field(default_factory=dict)
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -64,6 +69,8 @@ class FakeHttpServer:
     def __init__(self) -> None:
         self.requests: list[RecordedRequest] = []
         self._failures: deque[ScriptedFailure] = deque()
+        self._delays: deque[float] = deque()
+        self._released = threading.Event()  # set on stop(): held answers go out at once
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -95,10 +102,22 @@ class FakeHttpServer:
         with self._lock:
             self._failures.extend(ScriptedFailure(status, code, message) for _ in range(times))
 
+    def answer_late(self, seconds: float, times: int = 1) -> None:
+        """Handle the next `times` requests (a message is created) but answer each only
+        after `seconds`: past the client's timeout, the client cannot know it was taken."""
+        with self._lock:
+            self._delays.extend(seconds for _ in range(times))
+
+    def received(self, method: str, path_suffix: str = "") -> list[RecordedRequest]:
+        """Requests handled so far (answered or not) with this method and path ending."""
+        with self._lock:
+            return [r for r in self.requests if r.method == method and r.path.endswith(path_suffix)]
+
     def reset(self) -> None:
         with self._lock:
             self.requests.clear()
             self._failures.clear()
+            self._delays.clear()
 
     # ------------------------------------------------------------------ subclass API
 
@@ -123,6 +142,7 @@ class FakeHttpServer:
         return self
 
     def stop(self) -> None:
+        self._released.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -146,11 +166,15 @@ class FakeHttpServer:
     def _respond(self, request: RecordedRequest) -> FakeResponse:
         with self._lock:
             failure = self._failures.popleft() if self._failures else None
+            delay = self._delays.popleft() if self._delays and failure is None else 0.0
         response = self.error_response(failure) if failure else self.handle(request)
         request.status = response.status
         request.response_body = response.body
+        request.response_headers = response.headers
         with self._lock:
             self.requests.append(request)
+        if delay:
+            self._released.wait(delay)
         return response
 
 
@@ -158,19 +182,24 @@ def _handler_for(fake: FakeHttpServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
+            path, _, query = self.path.partition("?")
             request = RecordedRequest(
                 method=self.command,
-                path=self.path,
+                path=path,
                 headers={k.lower(): v for k, v in self.headers.items()},
                 body=self.rfile.read(length) if length else b"",
+                query={k: v[0] for k, v in parse_qs(query, keep_blank_values=True).items()},
             )
             response = fake._respond(request)
-            self.send_response(response.status)
-            for name, value in response.headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(response.body)))
-            self.end_headers()
-            self.wfile.write(response.body)
+            try:
+                self.send_response(response.status)
+                for name, value in response.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(response.body)))
+                self.end_headers()
+                self.wfile.write(response.body)
+            except OSError:
+                pass  # the client gave up waiting (timeout) or died: as at a real provider
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 

@@ -1,4 +1,6 @@
-"""Twilio's Messages resource: POST /2010-04-01/Accounts/{sid}/Messages.json -> 201."""
+"""Twilio's Messages resource: POST /2010-04-01/Accounts/{sid}/Messages.json -> 201, and
+GET on the same path -> the Messages list (newest first, filtered by To and From), which
+is what reconciliation asks (rebook.delivery.twilio_messaging.lookup)."""
 
 from __future__ import annotations
 
@@ -34,14 +36,19 @@ _DEFAULT_MESSAGES = {
 
 class FakeTwilio(FakeHttpServer):
     @property
+    def created(self) -> list[RecordedRequest]:
+        """Message creations the fake accepted (answered in time or not), in order."""
+        return [r for r in self.accepted if r.method == "POST"]
+
+    @property
     def messages(self) -> list[dict[str, str]]:
         """Form bodies (To, From, Body, MessagingServiceSid, ...) of accepted messages."""
-        return [r.form() for r in self.accepted]
+        return [r.form() for r in self.created]
 
     @property
     def sids(self) -> list[str]:
         """Message SIDs the fake handed out, in order."""
-        return [json.loads(r.response_body)["sid"] for r in self.accepted]
+        return [json.loads(r.response_body)["sid"] for r in self.created]
 
     @staticmethod
     def basic_auth(request: RecordedRequest) -> tuple[str, str] | None:
@@ -54,12 +61,36 @@ class FakeTwilio(FakeHttpServer):
 
     def handle(self, request: RecordedRequest) -> FakeResponse:
         match = _MESSAGES_PATH.match(request.path)
-        if request.method != "POST" or match is None:
+        if request.method not in ("POST", "GET") or match is None:
             return _error(404, 20404, "The requested resource was not found")
         auth = self.basic_auth(request)
         if auth is None or auth[0] != match["sid"]:
             return _error(401, 20003, _DEFAULT_MESSAGES[20003])
+        if request.method == "GET":
+            return FakeResponse.json(200, self._message_list(request))
         return FakeResponse.json(201, self._message_resource(match["sid"], request.form()))
+
+    def _message_list(self, request: RecordedRequest) -> dict[str, Any]:
+        """The list page as Twilio shapes it; To and From filter, newest first."""
+        wanted = {key: request.query[key] for key in ("To", "From") if key in request.query}
+        resources = [json.loads(r.response_body) for r in reversed(self.created)]
+        matching = [
+            resource
+            for resource in resources
+            if all(resource[key.lower()] == value for key, value in wanted.items())
+        ]
+        page_size = int(request.query.get("PageSize", "50"))
+        return {
+            "messages": matching[:page_size],
+            "end": min(len(matching), page_size) - 1,
+            "first_page_uri": request.path,
+            "next_page_uri": None,
+            "page": 0,
+            "page_size": page_size,
+            "previous_page_uri": None,
+            "start": 0,
+            "uri": request.path,
+        }
 
     def error_response(self, failure: ScriptedFailure) -> FakeResponse:
         code = failure.code if failure.code is not None else failure.status
