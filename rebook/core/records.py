@@ -81,7 +81,8 @@ class PageMark:
 
 @dataclass(frozen=True)
 class CommunicationQuery:
-    """Which messages to list across all appointments, newest first."""
+    """Which messages to list across the appointments of a workspace (the store's), newest
+    first."""
 
     limit: int
     status: CommunicationStatus | None = None

@@ -92,6 +92,8 @@ async def test_a_key_acts_on_its_workspace_with_its_scopes(
         (Scope.APPOINTMENTS_WRITE, "GET", "/v1/appointments/apt_x", None),
         (Scope.APPOINTMENTS_WRITE, "GET", "/v1/reports/follow-ups", None),
         (Scope.REPORTS_READ, "GET", "/v1/contacts/c/inbox", None),
+        (Scope.REPORTS_READ, "GET", "/v1/communications", None),
+        (Scope.APPOINTMENTS_WRITE, "GET", "/v1/communications?status=unconfirmed", None),
         (Scope.APPOINTMENTS_WRITE, "GET", "/v1/workspace/settings", None),
         (Scope.APPOINTMENTS_WRITE, "POST", "/v1/keys", {"name": "x", "scopes": ["admin"]}),
         (Scope.REPORTS_READ, "GET", "/v1/audit", None),
