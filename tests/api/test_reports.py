@@ -88,12 +88,18 @@ async def test_report_counts_no_shows_won_back_per_variant(
         assert got["attended"] == outcomes["attended"]
         assert got["cancelled"] == outcomes["cancelled"]
 
-    # Every message sent for these appointments is counted once, by channel and status.
-    listed = 0
-    for appointment in (won_back, still_missed, attended, cancelled, outside_experiment):
-        response = await api_client.get(f"/v1/appointments/{appointment['id']}/communications")
-        listed += len(response.json())
-    assert sum(d["messages"] for d in report["deliveries"]) == listed
+    # Every message sent for these appointments is counted once, by channel and status
+    # (asked again while the worker may still be sending: both sides must agree at rest).
+    for _ in range(100):
+        listed = 0
+        for appointment in (won_back, still_missed, attended, cancelled, outside_experiment):
+            path = f"/v1/appointments/{appointment['id']}/communications"
+            listed += len((await api_client.get(path)).json())
+        counted = sum(d["messages"] for d in (await _report(api_client))["deliveries"])
+        if counted == listed:
+            break
+        await asyncio.sleep(0.1)
+    assert counted == listed
     assert listed >= 5  # at least every confirmation
 
     only_experiment = await _report(api_client, experiment="followup-tone")
