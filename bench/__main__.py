@@ -1,53 +1,82 @@
-"""make bench  ==  python -m bench [--quick] [-n N] [--concurrency C] [--api-mode M]"""
+"""make bench  ==  python -m bench [options]; see bench/README.md."""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import sys
 
-from bench.config import BenchConfig
+from bench.config import PHASES, BenchConfig
 from bench.report import human_lines
 from bench.runner import quiet_logging, run
 
 
 def parse_config(argv: list[str]) -> BenchConfig:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="small N for a fast sanity run")
-    parser.add_argument("-n", type=int, help="appointments (and baseline workflows)")
-    parser.add_argument("--concurrency", type=int, help="requests/workflows in flight")
-    parser.add_argument("--warmup", type=int, help="unmeasured runs before each phase")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--waiting", action="store_true", help="many waiting appointments, then a timer batch"
+    )
+    mode.add_argument(
+        "--scale-out", action="store_true", help="1 worker + 1 API vs more of each (PostgreSQL)"
+    )
+    parser.add_argument("--quick", action="store_true", help="small sizes for a fast run")
+    parser.add_argument("-n", type=int, help="units per phase and repetition")
+    parser.add_argument("--concurrency", type=int, help="units in flight (closed loops)")
+    parser.add_argument("--warmup", type=int, help="unmeasured units before each phase")
+    parser.add_argument("--repetitions", type=int, help="phase sequences, alternating order")
+    parser.add_argument("--phases", help=f"comma-separated subset of {','.join(PHASES)}")
+    parser.add_argument("--sustained-s", type=float, help="duration of each sustained load")
+    parser.add_argument("--burst", type=int, help="misses sent at once (0: no burst)")
+    parser.add_argument("--no-latency", action="store_true", help="skip sustained and burst")
+    parser.add_argument("--waiting-n", type=int, help="--waiting: appointments days ahead")
+    parser.add_argument("--waiting-batch", type=int, help="--waiting: reminders due together")
+    parser.add_argument("--profile", action="store_true", help="py-spy the worker and API")
+    parser.add_argument("--workers", type=int, help="worker processes per phase")
+    parser.add_argument("--database-url", help="PostgreSQL URL to use (bench rows land there)")
+    parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL cluster")
+    parser.add_argument(
+        "--no-bytecode",
+        action="store_true",
+        help="run the children as shipped before issue 12: no .pyc, PYTHONDONTWRITEBYTECODE=1",
+    )
     parser.add_argument("--activity-threads", type=int, help="Settings.activity_threads")
-    parser.add_argument("--poll-ms", type=float, help="follow-up watcher poll interval")
-    parser.add_argument("--api-mode", choices=["thread", "subprocess"])
-    parser.add_argument(
-        "--api-threads", type=int, help="anyio thread pool size in the API (0: anyio default)"
-    )
-    parser.add_argument(
-        "--unsandboxed", action="store_true", help="experiment: workers without the sandbox"
-    )
     args = parser.parse_args(argv)
     config = BenchConfig.quick() if args.quick else BenchConfig()
     changes: dict[str, object] = {
+        "mode": "waiting" if args.waiting else "scale_out" if args.scale_out else None,
         "n": args.n,
         "concurrency": args.concurrency,
         "warmup": args.warmup,
+        "repetitions": args.repetitions,
+        "sustained_s": args.sustained_s,
+        "burst": args.burst,
+        "latency": False if args.no_latency else None,
+        "waiting": args.waiting_n,
+        "waiting_batch": args.waiting_batch,
+        "profile": args.profile or None,
+        "workers": args.workers,
+        "database_url": args.database_url,
+        "postgres": True if args.postgres or (args.scale_out and not args.database_url) else None,
+        "bytecode": False if args.no_bytecode else None,
         "activity_threads": args.activity_threads,
-        "poll_interval_s": args.poll_ms / 1000 if args.poll_ms is not None else None,
-        "api_mode": args.api_mode,
-        "api_threads": args.api_threads,
-        "unsandboxed": args.unsandboxed or None,
     }
+    phases = tuple(args.phases.split(",")) if args.phases else config.phases
+    unknown = set(phases) - set(PHASES)
+    if unknown:
+        parser.error(f"unknown phases {sorted(unknown)}; choose from {', '.join(PHASES)}")
+    changes["phases"] = phases
     return dataclasses.replace(config, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
 
 
 def main(argv: list[str]) -> int:
     quiet_logging()
-    result = run(parse_config(argv))
+    config = parse_config(argv)
+    result = run(config)
     for line in human_lines(result):
         print(line)
-    print(json.dumps(result, separators=(",", ":")))
+    if config.results_path is not None:
+        print(f"(everything in {config.results_path})")
     return 0
 
 
