@@ -6,7 +6,7 @@ import argparse
 import dataclasses
 import sys
 
-from bench.config import PHASES, BenchConfig
+from bench.config import PHASES, REFERENCE, BenchConfig
 from bench.report import human_lines
 from bench.runner import quiet_logging, run
 
@@ -40,6 +40,13 @@ def parse_config(argv: list[str]) -> BenchConfig:
         action="store_true",
         help="run the children as shipped before issue 12: no .pyc, PYTHONDONTWRITEBYTECODE=1",
     )
+    parser.add_argument(
+        "--reference",
+        help="another checkout of Rebook, measured as phase `reference` in the same run",
+    )
+    parser.add_argument(
+        "--reference-no-bytecode", action="store_true", help="the reference without .pyc"
+    )
     parser.add_argument("--activity-threads", type=int, help="Settings.activity_threads")
     args = parser.parse_args(argv)
     config = BenchConfig.quick() if args.quick else BenchConfig()
@@ -60,11 +67,16 @@ def parse_config(argv: list[str]) -> BenchConfig:
         "postgres": True if args.postgres or (args.scale_out and not args.database_url) else None,
         "bytecode": False if args.no_bytecode else None,
         "activity_threads": args.activity_threads,
+        "reference": args.reference,
+        "reference_bytecode": False if args.reference_no_bytecode else None,
     }
     phases = tuple(args.phases.split(",")) if args.phases else config.phases
-    unknown = set(phases) - set(PHASES)
+    if args.reference and not args.phases:
+        phases = (*phases[:-1], REFERENCE, phases[-1])  # next to rebook
+    known = (*PHASES, REFERENCE) if args.reference else PHASES
+    unknown = set(phases) - set(known)
     if unknown:
-        parser.error(f"unknown phases {sorted(unknown)}; choose from {', '.join(PHASES)}")
+        parser.error(f"unknown phases {sorted(unknown)}; choose from {', '.join(known)}")
     changes["phases"] = phases
     return dataclasses.replace(config, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
 

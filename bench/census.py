@@ -120,7 +120,7 @@ async def _snapshot(pid: int, path: Any) -> dict[str, int]:
 async def rebook_census(stack: Stack, units: int) -> dict[str, Any]:
     worker_counts = stack.tmp / "census-worker-sql.json"
     api_counts = stack.tmp / "census-api-sql.json"
-    api = await asyncio.to_thread(stack.start_api, api_counts)
+    api = await asyncio.to_thread(stack.start_api, "rebook", api_counts)
     try:
         async with session(
             stack, "rebook", apis=[api], connections=2, sql_counts_path=worker_counts

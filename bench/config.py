@@ -13,6 +13,8 @@ Mode = Literal["throughput", "waiting", "scale_out"]
 
 # The throughput phases, in the order of the first repetition (the next runs backwards).
 PHASES = ("noop", "shape", "shape_db", "rebook")
+# With --reference: Rebook from another checkout, measured in the same run (A/B).
+REFERENCE = "reference"
 
 # Issue 12's goals, echoed into the JSON so a reader can judge the numbers.
 GOALS = {
@@ -74,6 +76,11 @@ class BenchConfig:
     postgres: bool = False
     # False: run the children as Rebook shipped before issue 12 (no .pyc, never written).
     bytecode: bool = True
+    # Another checkout of Rebook (e.g. `git worktree add /tmp/before <commit>`) whose worker
+    # and API run as the `reference` phase, alternating with this tree's: before/after of
+    # a change within one run on one server.
+    reference: str | None = None
+    reference_bytecode: bool = True
     # Settings.activity_threads of the workers; None keeps its default.
     activity_threads: int | None = None
     results_path: Path | None = RESULTS_PATH

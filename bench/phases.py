@@ -4,6 +4,7 @@ then the measured loop between two CPU snapshots taken when the stack is quiet."
 from __future__ import annotations
 
 import contextlib
+import os
 import statistics
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -45,7 +46,7 @@ async def session(
 ) -> AsyncIterator[Session]:
     """`workers` worker processes of `kind`; HTTP clients to `apis` (None: the stack's),
     `connections` each (None: the configured concurrency)."""
-    used = stack.apis if apis is None else apis
+    used = stack.apis_for(kind) if apis is None else apis
     async with (
         stack.workers(
             kind, workers, metrics_port=metrics_port, sql_counts_path=sql_counts_path
@@ -74,6 +75,9 @@ class Measured:
 
     loop: LoopResult[Sample]
     cpu_s: dict[str, float]
+    # The machine's 1-minute load average when the loop ended: other people's work shows
+    # here (a 2-core machine busy with this bench alone sits near 2).
+    load: float = 0.0
 
     @property
     def completed(self) -> int:
@@ -106,6 +110,7 @@ class Measured:
             if self.loop.elapsed_s
             else 0.0,
             "settle_calls_per_unit": round(statistics.fmean(settles), 2) if settles else 0.0,
+            "load_average": round(self.load, 2),
         }
 
 
@@ -113,8 +118,9 @@ async def measure(run: Session, loop: Callable[[], Awaitable[LoopResult[Sample]]
     await run.stack.quiesce(run.workers)
     before = cpu.snapshot(run.roles)
     result = await loop()
+    load = os.getloadavg()[0]
     await run.stack.quiesce(run.workers)
-    return Measured(result, cpu.used_between(before, cpu.snapshot(run.roles)))
+    return Measured(result, cpu.used_between(before, cpu.snapshot(run.roles)), load)
 
 
 async def warm_up(run: Session, kind: str, prefix: str) -> None:

@@ -2,9 +2,9 @@
 here, so a failed run never leaves one behind.
 
 Children run from the repository root (worker.py, api/ and bench/ are imported from there,
-as the image runs them from /app) and get the bench's environment, minus
-PYTHONDONTWRITEBYTECODE unless the run asks to price the missing bytecode (see
-child_environment).
+as the image runs them from /app; a `reference` phase runs them from another checkout)
+and get the bench's environment, minus PYTHONDONTWRITEBYTECODE unless the run asks to
+price the missing bytecode (see child_environment).
 """
 
 from __future__ import annotations
@@ -49,33 +49,39 @@ def child_environment(bytecode: bool, extra: dict[str, str] | None = None) -> di
     return env
 
 
-def compile_sources() -> None:
-    """What the image's `python -m compileall` does, for the bench's children."""
-    subprocess.run(
-        [sys.executable, "-m", "compileall", "-q", *SOURCE_DIRS, "worker.py"],
-        cwd=ROOT,
-        check=True,
-    )
-
-
-def remove_bytecode() -> None:
+def prepare_bytecode(root: Path, bytecode: bool) -> None:
+    """Compile the tree's sources, as the image's `python -m compileall` does, or remove
+    their bytecode (with PYTHONDONTWRITEBYTECODE in the children, none is written)."""
+    if bytecode:
+        subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", *SOURCE_DIRS, "worker.py"],
+            cwd=root,
+            check=True,
+        )
+        return
     for directory in SOURCE_DIRS:
-        for cache in (ROOT / directory).rglob("__pycache__"):
+        for cache in (root / directory).rglob("__pycache__"):
             shutil.rmtree(cache, ignore_errors=True)
-    shutil.rmtree(ROOT / "__pycache__", ignore_errors=True)
+    shutil.rmtree(root / "__pycache__", ignore_errors=True)
 
 
 class Child:
     """One started process with a role (server, worker, api) for the CPU accounting."""
 
     def __init__(
-        self, role: str, argv: list[str], env: dict[str, str], *, ready_line: bool = False
+        self,
+        role: str,
+        argv: list[str],
+        env: dict[str, str],
+        *,
+        ready_line: bool = False,
+        root: Path = ROOT,
     ) -> None:
         self.role = role
         self.argv = argv
         self.proc = subprocess.Popen(
             argv,
-            cwd=ROOT,
+            cwd=root,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE if ready_line else subprocess.DEVNULL,

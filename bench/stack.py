@@ -25,11 +25,11 @@ from bench import cpu
 from bench.config import BenchConfig
 from bench.handoff import HandoffBoard, listening
 from bench.processes import (
+    ROOT,
     Child,
     child_environment,
-    compile_sources,
     free_loopback_port,
-    remove_bytecode,
+    prepare_bytecode,
 )
 from bench.server import start_server
 from bench.worker_process import WorkerSpec, create_shape_table
@@ -60,15 +60,26 @@ class Stack:
     client: Client
     board: HandoffBoard
     apis: list[Api] = field(default_factory=list)
+    # The API processes of the `reference` phase (Rebook from config.reference).
+    reference_apis: list[Api] = field(default_factory=list)
     run: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
 
-    @property
-    def rebook_queue(self) -> str:
-        """The queue the API starts appointment workflows on."""
-        return f"bench-rebook-{self.run}"
-
     def queue(self, kind: str) -> str:
-        return self.rebook_queue if kind == "rebook" else f"bench-{kind}-{self.run}"
+        """The task queue of a phase; for rebook and reference, the one their API starts
+        appointment workflows on."""
+        return f"bench-{kind}-{self.run}"
+
+    def root(self, kind: str) -> Path:
+        """Where a phase's processes run from: this checkout, or the reference one."""
+        if kind == "reference" and self.config.reference:
+            return Path(self.config.reference)
+        return ROOT
+
+    def bytecode(self, kind: str) -> bool:
+        return self.config.reference_bytecode if kind == "reference" else self.config.bytecode
+
+    def apis_for(self, kind: str) -> list[Api]:
+        return self.reference_apis if kind == "reference" else self.apis
 
     def worker_settings(self, kind: str) -> dict[str, Any]:
         settings: dict[str, Any] = {
@@ -86,20 +97,20 @@ class Stack:
             settings["activity_threads"] = self.config.activity_threads
         return settings
 
-    def api_environment(self, port: int) -> dict[str, str]:
-        settings = self.worker_settings("rebook")
+    def api_environment(self, kind: str, port: int) -> dict[str, str]:
+        settings = self.worker_settings(kind)
         env = {
             name.upper(): "" if value is None else str(value) for name, value in settings.items()
         }
         env.update({"API_HOST": "127.0.0.1", "API_PORT": str(port), "API_KEYS": ""})
-        return child_environment(self.config.bytecode, env)
+        return child_environment(self.bytecode(kind), env)
 
-    def start_api(self, counts_path: Path | None = None) -> Api:
+    def start_api(self, kind: str = "rebook", counts_path: Path | None = None) -> Api:
         port = free_loopback_port()
         argv = [sys.executable, "-m", "bench.api_process"]
         if counts_path is not None:
             argv.append(str(counts_path))
-        child = Child("api", argv, self.api_environment(port))
+        child = Child("api", argv, self.api_environment(kind, port), root=self.root(kind))
         child.await_port("127.0.0.1", port)
         return Api(child, f"http://127.0.0.1:{port}")
 
@@ -114,7 +125,8 @@ class Stack:
     ) -> AsyncIterator[list[Child]]:
         """`count` worker processes of one kind on its queue, stopped (drained) on exit."""
         spec = WorkerSpec(
-            kind=kind,
+            # The reference is Rebook's worker too, from the other checkout.
+            kind="rebook" if kind == "reference" else kind,
             settings=self.worker_settings(kind),
             handoff_path=str(self.tmp / "handoff.sock"),
             metrics_port=metrics_port,
@@ -184,10 +196,9 @@ def _prepare_database(url: str) -> None:
 
 @contextlib.asynccontextmanager
 async def running_stack(config: BenchConfig) -> AsyncIterator[Stack]:
-    if config.bytecode:
-        await asyncio.to_thread(compile_sources)
-    else:
-        await asyncio.to_thread(remove_bytecode)
+    await asyncio.to_thread(prepare_bytecode, ROOT, config.bytecode)
+    if config.reference:
+        await asyncio.to_thread(prepare_bytecode, Path(config.reference), config.reference_bytecode)
     with (
         tempfile.TemporaryDirectory(prefix="rebook-bench-") as tmp_name,
         _database(config, Path(tmp_name)) as database_url,

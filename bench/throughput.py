@@ -54,7 +54,7 @@ def phase_line(label: str, run: Measured) -> str:
     cpu = "  ".join(f"{role} {ms:5.1f}" for role, ms in run.cpu_ms_per_unit().items())
     return (
         f"  {label:<22} {run.per_s:7.2f}/s  ({run.completed} in {run.loop.elapsed_s:.1f} s,"
-        f" {run.loop.error_count} errors)  cpu ms/unit: {cpu}"
+        f" {run.loop.error_count} errors, load {run.load:.1f})  cpu ms/unit: {cpu}"
     )
 
 
@@ -71,14 +71,30 @@ async def measure_throughput(stack: Stack) -> dict[str, PhaseRuns]:
 
 
 def ratios(results: dict[str, PhaseRuns]) -> dict[str, float]:
+    """Throughput ratios, and the same comparisons by CPU per unit (the baseline's total
+    over the phase's, so that 1.0 means as cheap as the baseline either way). On a shared
+    machine the CPU ratios move less with other people's load than the throughput ones."""
+
     def ratio(a: str, b: str) -> float:
         if a not in results or b not in results or not results[b].median_per_s:
             return 0.0
         return round(results[a].median_per_s / results[b].median_per_s, 3)
 
+    def cpu_ratio(a: str, b: str) -> float:
+        if a not in results or b not in results:
+            return 0.0
+        cost_a = sum(results[a].median_cpu_ms().values())
+        cost_b = sum(results[b].median_cpu_ms().values())
+        return round(cost_b / cost_a, 3) if cost_a else 0.0
+
+    pairs = {
+        "rebook_per_reference": ("rebook", "reference"),
+        "rebook_per_shape": ("rebook", "shape"),
+        "rebook_per_shape_db": ("rebook", "shape_db"),
+        "shape_db_per_shape": ("shape_db", "shape"),
+        "shape_per_noop": ("shape", "noop"),
+    }
     return {
-        "rebook_per_shape": ratio("rebook", "shape"),
-        "rebook_per_shape_db": ratio("rebook", "shape_db"),
-        "shape_db_per_shape": ratio("shape_db", "shape"),
-        "shape_per_noop": ratio("shape", "noop"),
+        **{name: ratio(a, b) for name, (a, b) in pairs.items() if b in results},
+        **{f"{name}_by_cpu": cpu_ratio(a, b) for name, (a, b) in pairs.items() if b in results},
     }

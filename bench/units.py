@@ -4,9 +4,10 @@
 - shape / shape_db: start ShapeWorkflow (with the six search attributes, as the API
   starts Rebook's), wait for its first delivery's hand-off, let the workflow settle on its
   timer, signal it, wait for its second delivery's hand-off.
-- rebook: POST /v1/appointments, wait until the confirmation is handed to the provider and
-  the workflow has settled on its reminder timer, POST the `missed` event, wait until the
-  first follow-up is handed to the provider.
+- rebook (and reference: Rebook from another checkout): POST /v1/appointments, wait
+  until the confirmation is handed to the provider and the workflow has settled on its
+  reminder timer, POST the `missed` event, wait until the first follow-up is handed to
+  the provider.
 
 Settling matters: a signal that reaches the server before the workflow task following the
 first delivery has been picked up joins that task, so the workflow would skip its timer
@@ -185,6 +186,6 @@ class Units:
             return await self.noop(key)
         if kind in ("shape", "shape_db"):
             return await self.shape(kind, key)
-        if kind == "rebook":
+        if kind in ("rebook", "reference"):
             return await self.rebook(index, key)
         raise ValueError(f"unknown phase {kind!r}")
