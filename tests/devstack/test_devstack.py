@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from devstack.stack import spawn
+from devstack.stack import child_environment, spawn
 
 WAIT_S = 90.0
 PROVIDER_ENV = ("SENDGRID_API_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
@@ -159,3 +159,14 @@ def test_devstack_serves_api_and_ui_and_stops_cleanly_on_sigint(stack: Stack) ->
         pytest.fail(f"devstack did not stop within {WAIT_S:.0f} s:\n{stack.output()}")
     assert returncode == 0, stack.output()
     assert [name for name, pid in children.items() if alive(pid)] == [], stack.output()
+
+
+def test_children_may_write_bytecode_and_point_at_our_server() -> None:
+    parent = {"PYTHONDONTWRITEBYTECODE": "1", "HOME": "/home/dev"}
+
+    env = child_environment(parent, "127.0.0.1:7999", "sqlite:///x.db")
+
+    assert "PYTHONDONTWRITEBYTECODE" not in env
+    assert env["HOME"] == "/home/dev"
+    assert (env["TEMPORAL_ADDRESS"], env["DATABASE_URL"]) == ("127.0.0.1:7999", "sqlite:///x.db")
+    assert parent["PYTHONDONTWRITEBYTECODE"] == "1"  # the supervisor's own is left alone
