@@ -6,6 +6,9 @@ app.state:
 - app.state.sessions: sessionmaker[Session] (the stores are built on it)
 - app.state.temporal: TemporalConnection
 - app.state.workflows: AppointmentWorkflows
+
+Every dependency is `async def`: none of them blocks, and FastAPI runs a plain `def`
+dependency on the thread pool, a hop per dependency per request (issue 12).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from rebook.settings import Settings
 from rebook.temporal.gateway import AppointmentWorkflows, TemporalConnection
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -46,7 +49,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 _bearer = HTTPBearer(auto_error=False, description="An API key from API_KEYS")
 
 
-def require_api_key(
+async def require_api_key(
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
@@ -75,31 +78,31 @@ def _temporal(request: Request) -> TemporalConnection:
     return connection
 
 
-def get_appointment_service(request: Request) -> AppointmentService:
+async def get_appointment_service(request: Request) -> AppointmentService:
     sessions = _sessions(request)
     return AppointmentService(
         AppointmentStore(sessions), CommunicationStore(sessions), _workflows(request)
     )
 
 
-def get_event_service(request: Request) -> EventService:
+async def get_event_service(request: Request) -> EventService:
     return EventService(AppointmentStore(_sessions(request)), _workflows(request))
 
 
-def get_inbox_service(request: Request) -> InboxService:
+async def get_inbox_service(request: Request) -> InboxService:
     sessions = _sessions(request)
     return InboxService(AppointmentStore(sessions), CommunicationStore(sessions))
 
 
-def get_report_service(request: Request) -> ReportService:
+async def get_report_service(request: Request) -> ReportService:
     return ReportService(ReportStore(_sessions(request)))
 
 
-def get_delivery_report_service(request: Request) -> DeliveryReportService:
+async def get_delivery_report_service(request: Request) -> DeliveryReportService:
     return DeliveryReportService(DeliveryEventStore(_sessions(request)))
 
 
-def get_health_service(request: Request) -> HealthService:
+async def get_health_service(request: Request) -> HealthService:
     return HealthService(AppointmentStore(_sessions(request)), _temporal(request))
 
 
