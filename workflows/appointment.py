@@ -55,6 +55,11 @@ with workflow.unsafe.imports_passed_through():
 # workflow.patched ids: each marks a change in behaviour that running workflows started
 # before it must not see (their histories replay the old path).
 QUIET_HOURS_PATCH = "quiet-hours"
+# Runs started from here on: quiet hours always apply (so they need no quiet-hours marker),
+# and the search attributes the run was started with are not upserted again unchanged.
+# One marker and one SDK version upsert, where the path before it cost a marker and two
+# upserts (issue 12).
+LEAN_START_PATCH = "lean-start"
 
 
 @workflow.defn(name=WORKFLOW_NAME)
@@ -92,9 +97,17 @@ class AppointmentWorkflow:
     async def run(self, input: AppointmentWorkflowInput) -> Progress:
         """Returns the final Progress. (Runs before it returned an AppointmentOutcome with a
         subset of its fields; readers of closed runs go by search attributes instead.)"""
-        # Runs started before quiet hours existed keep their original follow-up times.
-        self._quiet_hours = workflow.patched(QUIET_HOURS_PATCH)
-        self._upsert_search_attributes()
+        if workflow.patched(LEAN_START_PATCH):
+            self._quiet_hours = True
+            # The API starts the run with these values; a continued run inherits them.
+            if not sa.already_set(
+                sa.pairs(self._appointment, self._state), workflow.info().typed_search_attributes
+            ):
+                self._upsert_search_attributes()
+        else:
+            # Runs started before quiet hours existed keep their original follow-up times.
+            self._quiet_hours = workflow.patched(QUIET_HOURS_PATCH)
+            self._upsert_search_attributes()
         while not self._state.status.is_final:
             if self._state.inbox:
                 await self._apply_next_event()
