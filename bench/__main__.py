@@ -3,12 +3,30 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import dataclasses
+import os
+import signal
 import sys
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 from bench.config import PHASES, REFERENCE, BenchConfig
 from bench.report import human_lines
-from bench.runner import quiet_logging, run
+from bench.runner import quiet_logging, run_bench
+
+T = TypeVar("T")
+
+
+async def interruptible(work: Coroutine[Any, Any, T]) -> T:
+    """Run work; SIGINT or SIGTERM cancel it, so every `finally` stops the processes it
+    started. Installed explicitly: a shell starts background jobs with SIGINT ignored, and
+    SIGTERM would otherwise end the bench without any cleanup."""
+    task = asyncio.ensure_future(work)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, task.cancel)
+    return await task
 
 
 def parse_config(argv: list[str]) -> BenchConfig:
@@ -84,7 +102,11 @@ def parse_config(argv: list[str]) -> BenchConfig:
 def main(argv: list[str]) -> int:
     quiet_logging()
     config = parse_config(argv)
-    result = run(config)
+    try:
+        result = asyncio.run(interruptible(run_bench(config)))
+    except asyncio.CancelledError:
+        print("interrupted: every process the bench started has been stopped", file=sys.stderr)
+        return 130
     for line in human_lines(result):
         print(line)
     if config.results_path is not None:
@@ -93,4 +115,9 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    code = main(sys.argv[1:])
+    # As worker.py: skip interpreter teardown, which the Temporal client's runtime threads
+    # can hang or abort (temporalio/sdk-python#300); everything is written and stopped.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

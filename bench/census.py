@@ -120,7 +120,7 @@ async def _snapshot(pid: int, path: Any) -> dict[str, int]:
 async def rebook_census(stack: Stack, units: int) -> dict[str, Any]:
     worker_counts = stack.tmp / "census-worker-sql.json"
     api_counts = stack.tmp / "census-api-sql.json"
-    api = await asyncio.to_thread(stack.start_api, "rebook", api_counts)
+    api = stack.start_api("rebook", api_counts)
     try:
         async with session(
             stack, "rebook", apis=[api], connections=2, sql_counts_path=worker_counts
@@ -132,7 +132,7 @@ async def rebook_census(stack: Stack, units: int) -> dict[str, Any]:
             counted = await closed_loop(units, 1, lambda i: run.units.rebook(i, f"c{i}"), 300.0)
             await stack.quiesce(run.workers)
     finally:
-        await asyncio.to_thread(api.child.stop)
+        api.child.stop()
     if counted.error_count or warm.error_count:
         raise RuntimeError(f"census units failed: {counted.errors or warm.errors}")
     worker_sql = _per_unit(before_worker, read_counts(worker_counts), units)

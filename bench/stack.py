@@ -133,14 +133,17 @@ class Stack:
             sql_counts_path=str(sql_counts_path) if sql_counts_path else None,
         )
         argv = [sys.executable, "-m", "bench.worker_process", spec.to_json()]
-        env = child_environment(self.config.bytecode)
+        env = child_environment(self.bytecode(kind))
         started: list[Child] = []
+        # Started and stopped on the loop's thread, blocking it for a moment between
+        # phases: a cancelled thread hop (Ctrl-C) could leave a process nobody stops.
         try:
             for _ in range(count):
-                started.append(await asyncio.to_thread(Child, "worker", argv, env, ready_line=True))
+                started.append(Child("worker", argv, env, ready_line=True, root=self.root(kind)))
             yield started
         finally:
-            await asyncio.gather(*(asyncio.to_thread(child.stop) for child in started))
+            for child in started:
+                child.stop()
 
     def roles(self, workers: list[Child], apis: list[Api]) -> dict[str, list[int]]:
         return {
@@ -196,24 +199,27 @@ def _prepare_database(url: str) -> None:
 
 @contextlib.asynccontextmanager
 async def running_stack(config: BenchConfig) -> AsyncIterator[Stack]:
-    await asyncio.to_thread(prepare_bytecode, ROOT, config.bytecode)
+    prepare_bytecode(ROOT, config.bytecode)
     if config.reference:
-        await asyncio.to_thread(prepare_bytecode, Path(config.reference), config.reference_bytecode)
+        prepare_bytecode(Path(config.reference), config.reference_bytecode)
     with (
         tempfile.TemporaryDirectory(prefix="rebook-bench-") as tmp_name,
         _database(config, Path(tmp_name)) as database_url,
     ):
         tmp = Path(tmp_name)
-        await asyncio.to_thread(_prepare_database, database_url)
+        _prepare_database(database_url)
         server, client = await start_server()
         try:
             async with listening(tmp / "handoff.sock") as board:
                 stack = Stack(config, tmp, database_url, server, client, board)
                 try:
                     for _ in range(config.api_processes):
-                        stack.apis.append(await asyncio.to_thread(stack.start_api))
+                        stack.apis.append(stack.start_api())
+                        if config.reference:
+                            stack.reference_apis.append(stack.start_api("reference"))
                     yield stack
                 finally:
-                    await asyncio.gather(*(asyncio.to_thread(api.child.stop) for api in stack.apis))
+                    for api in (*stack.apis, *stack.reference_apis):
+                        api.child.stop()
         finally:
-            await asyncio.to_thread(server.stop)
+            server.stop()
