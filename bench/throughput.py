@@ -64,7 +64,7 @@ async def measure_throughput(stack: Stack) -> dict[str, PhaseRuns]:
     for rep, order in enumerate(orders(config.phases, config.repetitions), start=1):
         for phase in order:
             async with session(stack, phase, workers=config.workers) as run:
-                measured = await closed_phase(run, phase, f"t{rep}", config.n)
+                measured = await closed_phase(run, phase, f"t{rep}{phase}-", config.n)
             results[phase].runs.append(measured)
             progress(phase_line(f"rep {rep} {phase}", measured))
     return results
