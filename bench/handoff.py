@@ -113,15 +113,6 @@ class HandoffBoard:
         finally:
             self._waiting.pop(slot, None)
 
-    def forget(self, keys: set[str]) -> None:
-        """Drop early hand-offs nobody will ask for (steps a phase does not wait on)."""
-        for slot in [slot for slot in self._early if slot[0] in keys]:
-            del self._early[slot]
-
-    def taken(self, key: str, step: str) -> float | None:
-        """A hand-off already received and not yet waited for, removed; else None."""
-        return self._early.pop((key, step), None)
-
 
 class _Protocol(asyncio.DatagramProtocol):
     def __init__(self, board: HandoffBoard) -> None:

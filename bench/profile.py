@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import shutil
 import signal
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ from typing import Any
 from bench.driver import closed_loop
 from bench.phases import measure, session, warm_up
 from bench.stack import Stack
+from devstack.stack import venv_binary
 
 TOP = 20
 
@@ -58,13 +57,10 @@ OWN = ("rebook", "api", "activities", "workflows", "bench", "worker.py")
 
 
 def py_spy() -> str:
-    found = Path(sys.executable).parent / "py-spy"
-    if found.exists():
-        return str(found)
-    which = shutil.which("py-spy")
-    if which is None:
+    found = venv_binary("py-spy")
+    if found is None:
         raise RuntimeError("py-spy not found: run `make install`")
-    return which
+    return found
 
 
 def start_spy(pid: int, output: Path, rate_hz: int) -> subprocess.Popen[bytes]:

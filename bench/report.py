@@ -157,7 +157,8 @@ def waiting_lines(waiting: dict[str, Any], verdict: dict[str, bool]) -> list[str
         f"waiting: {waiting['waiting']} appointments booked at {waiting['booking_per_s']}/s;"
         f" RSS worker {stages['start']['worker_mib']} -> {stages['after_waiting']['worker_mib']}"
         f" MiB, server {stages['start']['server_mib']} -> {stages['after_waiting']['server_mib']}"
-        f" MiB (KiB per waiting appointment: {waiting['rss_kib_per_waiting_appointment']})",
+        f" MiB (KiB per waiting appointment: {waiting['rss_kib_per_waiting_appointment']};"
+        f" worker KiB per cached workflow: {waiting['worker_rss_kib_per_cached_workflow']})",
         f"  batch of {waiting['batch']} reminders due together: {waiting['reminders_handed_over']}"
         f" handed over, late p50 {late.get('p50')} p95 {late.get('p95')} p99 {late.get('p99')}"
         f" max {late.get('max')} ms (goal p99 < {GOALS['timer_lateness_p99_ms_max']:.0f}:"

@@ -40,6 +40,7 @@ KEPT_METRICS = (
     "workflow_task_replay_latency_count",
     "workflow_task_execution_latency_count",
 )
+CACHE_SIZE = "temporal_sticky_cache_size"
 # Timer firing read back from this many histories of the batch.
 FIRED_SAMPLE = 200
 REMINDER_BEFORE = timedelta(hours=1)  # FollowUpPolicy.reminder_sms_before_s
@@ -127,6 +128,7 @@ async def measure_waiting(stack: Stack) -> dict[str, Any]:
     ]
     growth = stages["after_waiting"]
     start = stages["start"]
+    cached = growth.get(CACHE_SIZE, 0.0) - start.get(CACHE_SIZE, 0.0)
     return {
         "waiting": booked.completed,
         "booking_errors": booked.error_count + batch.error_count,
@@ -144,5 +146,11 @@ async def measure_waiting(stack: Stack) -> dict[str, Any]:
         }
         if booked.completed
         else {},
+        # The worker holds only the workflows in its sticky cache: its growth is theirs.
+        "worker_rss_kib_per_cached_workflow": round(
+            (growth["worker_mib"] - start["worker_mib"]) * 1024 / cached, 1
+        )
+        if cached > 0
+        else None,
         "stages": stages,
     }

