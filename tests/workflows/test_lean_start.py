@@ -38,7 +38,9 @@ async def start_as_the_api_does(harness: Harness, details: AppointmentDetails) -
 
 def upserted(history: WorkflowHistory) -> list[list[str]]:
     return [
-        sorted(event.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields)
+        sorted(
+            event.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields
+        )
         for event in history.events
         if event.HasField("upsert_workflow_search_attributes_event_attributes")
     ]
