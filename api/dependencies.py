@@ -14,6 +14,10 @@ Every /v1 route authenticates through get_principal (create_app adds it to each 
 and each service alias repeats it with the scope the route needs): 401 without a valid key,
 429 past the key's rate limit, 403 without the scope. The principal's workspace scopes every
 store, so another workspace's rows are simply not found (404).
+
+Every dependency is `async def`: none of them blocks (the key lookup and the workspace
+directory await their own I/O), and FastAPI runs a plain `def` dependency on the thread
+pool, a hop per dependency per request (issue 12).
 """
 
 from __future__ import annotations
@@ -55,7 +59,7 @@ from rebook.settings import Settings
 from rebook.temporal.gateway import AppointmentWorkflows, TaskQueueWorkers, TemporalConnection
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -140,7 +144,9 @@ async def get_appointment_service(request: Request, principal: PrincipalDep) -> 
     )
 
 
-def get_communication_service(request: Request, principal: PrincipalDep) -> CommunicationService:
+async def get_communication_service(
+    request: Request, principal: PrincipalDep
+) -> CommunicationService:
     return CommunicationService(CommunicationStore(_sessions(request), principal.workspace_id))
 
 
@@ -152,7 +158,7 @@ async def get_event_service(request: Request, principal: PrincipalDep) -> EventS
     )
 
 
-def get_inbox_service(request: Request, principal: PrincipalDep) -> InboxService:
+async def get_inbox_service(request: Request, principal: PrincipalDep) -> InboxService:
     sessions = _sessions(request)
     return InboxService(
         AppointmentStore(sessions, principal.workspace_id),
@@ -160,11 +166,11 @@ def get_inbox_service(request: Request, principal: PrincipalDep) -> InboxService
     )
 
 
-def get_report_service(request: Request, principal: PrincipalDep) -> ReportService:
+async def get_report_service(request: Request, principal: PrincipalDep) -> ReportService:
     return ReportService(ReportStore(_sessions(request), principal.workspace_id))
 
 
-def get_workspace_settings_service(
+async def get_workspace_settings_service(
     request: Request, principal: PrincipalDep
 ) -> WorkspaceSettingsService:
     workspace_id = principal.workspace_id
@@ -177,7 +183,7 @@ def get_workspace_settings_service(
     )
 
 
-def get_api_key_service(request: Request, principal: PrincipalDep) -> ApiKeyService:
+async def get_api_key_service(request: Request, principal: PrincipalDep) -> ApiKeyService:
     auth: Authenticator = request.app.state.auth
     return ApiKeyService(
         ApiKeyStore(_sessions(request), principal.workspace_id),
@@ -187,16 +193,16 @@ def get_api_key_service(request: Request, principal: PrincipalDep) -> ApiKeyServ
     )
 
 
-def get_audit_service(request: Request, principal: PrincipalDep) -> AuditService:
+async def get_audit_service(request: Request, principal: PrincipalDep) -> AuditService:
     return AuditService(AuditStore(_sessions(request), principal.workspace_id))
 
 
-def get_delivery_report_service(request: Request) -> DeliveryReportService:
+async def get_delivery_report_service(request: Request) -> DeliveryReportService:
     sessions = _sessions(request)
     return DeliveryReportService(lambda workspace_id: DeliveryEventStore(sessions, workspace_id))
 
 
-def get_health_service(request: Request) -> HealthService:
+async def get_health_service(request: Request) -> HealthService:
     # ping() reads no workspace's rows; the default scope only satisfies the constructor.
     workers: TaskQueueWorkers = request.app.state.workers
     return HealthService(
@@ -205,13 +211,17 @@ def get_health_service(request: Request) -> HealthService:
 
 
 async def _workflows(request: Request, workspace_id: WorkspaceId) -> AppointmentWorkflows:
-    settings = get_settings(request)
+    settings: Settings = request.app.state.settings
     return AppointmentWorkflows(
         _temporal(request),
         settings.task_queue,
         await _directory(request).policy(workspace_id),
         workspace_id,
     )
+
+
+async def get_directory(request: Request) -> WorkspaceDirectory:
+    return _directory(request)
 
 
 def _scoped(scope: Scope) -> list[str]:
@@ -248,6 +258,6 @@ WorkspaceSettingsDep = Annotated[
 ]
 ApiKeysDep = Annotated[ApiKeyService, Security(get_api_key_service, scopes=_scoped(Scope.ADMIN))]
 AuditDep = Annotated[AuditService, Security(get_audit_service, scopes=_scoped(Scope.ADMIN))]
-DirectoryDep = Annotated[WorkspaceDirectory, Depends(_directory)]
+DirectoryDep = Annotated[WorkspaceDirectory, Depends(get_directory)]
 DeliveryReportsDep = Annotated[DeliveryReportService, Depends(get_delivery_report_service)]
 HealthDep = Annotated[HealthService, Depends(get_health_service)]

@@ -1,55 +1,56 @@
-"""CPU seconds used by this process and its children (the Temporal dev server, the API
-subprocess), read from /proc, so the report can say whether a phase was CPU-bound and
-which process spent it. Linux only; elsewhere the snapshot is empty and nothing breaks."""
+"""CPU seconds and resident memory of the processes a bench run started, read from /proc
+(Linux only; elsewhere every reading is 0 and nothing breaks).
+
+Each process has a role: server (the Temporal dev server), worker, api, client (the load
+driver, this process). Per-role CPU per unit of work is what caps throughput on a small
+machine, so it is what the report divides by.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+# role -> the pids currently playing it
+Roles = Mapping[str, Sequence[int]]
 
 
-def _stat(pid: int) -> tuple[int, float] | None:
-    """(parent pid, user+system CPU seconds) of a live process, else None."""
+def cpu_seconds(pid: int) -> float:
+    """user + system CPU of a process (all its threads); 0.0 once it is gone."""
     try:
         raw = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
-        return None
+        return 0.0
     # The command name is parenthesised and may contain spaces: split after it.
     fields = raw[raw.rindex(")") + 2 :].split()
-    return int(fields[1]), (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
-def _label(pid: int) -> str:
+def rss_bytes(pid: int) -> int:
     try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except OSError:
-        return str(pid)
-    text = " ".join(part.decode(errors="replace") for part in cmdline if part)
-    if "bench.api_server" in text:
-        return "api"
-    if "temporal" in text.split(" ")[0]:
-        return "temporal"
-    return Path(text.split(" ")[0]).name or str(pid)
+        pages = Path(f"/proc/{pid}/statm").read_text().split()[1]
+    except (OSError, IndexError):
+        return 0
+    return int(pages) * PAGE_BYTES
 
 
-def snapshot() -> dict[str, float]:
-    me = os.getpid()
-    own = _stat(me)
-    if own is None:
-        return {}
-    out = {"bench+worker": own[1]}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        stat = _stat(int(entry.name))
-        if stat is not None and stat[0] == me:
-            label = _label(int(entry.name))
-            out[label] = out.get(label, 0.0) + stat[1]
-    return out
+def snapshot(roles: Roles) -> dict[str, dict[int, float]]:
+    return {role: {pid: cpu_seconds(pid) for pid in pids} for role, pids in roles.items()}
 
 
-def used_since(before: dict[str, float]) -> dict[str, float]:
-    after = snapshot()
-    return {name: round(after[name] - before.get(name, 0.0), 2) for name in after}
+def used_between(
+    before: Mapping[str, Mapping[int, float]], after: Mapping[str, Mapping[int, float]]
+) -> dict[str, float]:
+    """CPU seconds per role between two snapshots of the same roles."""
+    return {
+        role: round(sum(after[role][pid] - before[role].get(pid, 0.0) for pid in after[role]), 3)
+        for role in after
+    }
+
+
+def total(roles: Roles) -> float:
+    return sum(cpu_seconds(pid) for pids in roles.values() for pid in pids)

@@ -1,4 +1,5 @@
-"""A closed-loop load driver: `concurrency` jobs in flight until `n` have run.
+"""Load drivers: a closed loop (`concurrency` jobs in flight until `n` have run) and an
+open loop (jobs start at given moments, whatever is still in flight).
 
 Closed loop (a new job starts only when one finishes) measures the sustainable rate
 without letting an unbounded backlog turn a throughput test into a queueing test.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -25,8 +26,6 @@ class LoopResult(Generic[T]):
     # From the first job's start to the last job's end; a timed-out tail is not counted.
     elapsed_s: float = 0.0
     timed_out: bool = False
-    # CPU seconds per process during the measured loop (bench.cpu), filled in by the phase.
-    cpu_s: dict[str, float] = field(default_factory=dict)
 
     @property
     def completed(self) -> int:
@@ -58,26 +57,25 @@ async def closed_loop(
     return out
 
 
-async def paced_loop(
-    n: int,
-    rate_per_s: float,
+async def open_loop(
+    offsets_s: Sequence[float],
     job: Callable[[int], Awaitable[T]],
     timeout_s: float,
 ) -> LoopResult[T]:
-    """Open loop: job i starts at i / rate_per_s whether or not earlier ones finished, as
-    booking platforms send events. Below saturation this measures service latency; a
-    closed loop at full throughput would measure its own queue instead (Little's law)."""
+    """Open loop: job i starts offsets_s[i] after the loop does, whether or not earlier ones
+    finished, as booking platforms send events. Below saturation this measures service
+    latency; a closed loop at full throughput would measure its own queue (Little's law)."""
     out: LoopResult[T] = LoopResult()
     start = time.perf_counter()
     last_done = start
 
     async def one(index: int) -> None:
         nonlocal last_done
-        await asyncio.sleep(max(0.0, start + index / rate_per_s - time.perf_counter()))
+        await asyncio.sleep(max(0.0, start + offsets_s[index] - time.perf_counter()))
         await _record(out, index, job)
         last_done = time.perf_counter()
 
-    tasks = [asyncio.create_task(one(i)) for i in range(n)]
+    tasks = [asyncio.create_task(one(i)) for i in range(len(offsets_s))]
     out.timed_out = await _finish_within(tasks, timeout_s)
     out.elapsed_s = last_done - start
     return out

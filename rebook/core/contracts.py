@@ -10,9 +10,12 @@ in production) hold the JSON earlier code wrote for the workflow input (and ever
 nested in it), the signal and activity inputs and results. Such a field may be dropped (the
 converter ignores unknown keys) or added with a default, but never renamed or re-nested.
 Query results and local-activity inputs are not replayed and may change shape.
-"""
 
-from __future__ import annotations
+No `from __future__ import annotations` here: the data converter calls
+typing.get_type_hints on a dataclass every time it decodes one, and string annotations
+are evaluated anew on each call; real annotation objects make that about half as costly
+(issue 12). So a class may only refer to classes defined above it.
+"""
 
 from dataclasses import dataclass, field
 from datetime import datetime

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from temporalio.common import SearchAttributeKey, SearchAttributePair
+from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 
 from rebook.core.contracts import AppointmentDetails, SequenceState
 from rebook.core.domain import AppointmentStatus
@@ -59,6 +59,12 @@ def pairs(
         SearchAttributePair(RESCHEDULE_COUNT, state.reschedule_count if state else 0),
         *workspace,
     ]
+
+
+def already_set(wanted: list[SearchAttributePair[Any]], current: TypedSearchAttributes) -> bool:
+    """Whether every wanted attribute already holds its value in current (e.g. the ones a
+    workflow was started with), so upserting them would change nothing."""
+    return all(current.get(pair.key) == pair.value for pair in wanted)
 
 
 def cli_flags() -> list[str]:

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from devstack.stack import child_environment
 from tests.support.devstack import (
     Stack,
     StackPorts,
@@ -50,3 +51,14 @@ def test_devstack_serves_api_and_ui_and_stops_cleanly_on_sigint(stack: Stack) ->
     stack.proc.send_signal(signal.SIGINT)
     assert stack.exit_code() == 0, stack.output()
     assert [name for name, pid in children.items() if alive(pid)] == [], stack.output()
+
+
+def test_children_may_write_bytecode_and_point_at_our_server() -> None:
+    parent = {"PYTHONDONTWRITEBYTECODE": "1", "HOME": "/home/dev"}
+
+    env = child_environment(parent, "127.0.0.1:7999", "sqlite:///x.db")
+
+    assert "PYTHONDONTWRITEBYTECODE" not in env
+    assert env["HOME"] == "/home/dev"
+    assert (env["TEMPORAL_ADDRESS"], env["DATABASE_URL"]) == ("127.0.0.1:7999", "sqlite:///x.db")
+    assert parent["PYTHONDONTWRITEBYTECODE"] == "1"  # the supervisor's own is left alone
